@@ -1,0 +1,1 @@
+"""winterop's library: lab namespaces, strongSwan gateways, PKI, capture and client kinds."""

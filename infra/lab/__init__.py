@@ -1,0 +1,1 @@
+"""infra.lab package."""
