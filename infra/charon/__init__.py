@@ -1,0 +1,1 @@
+"""Running strongSwan charon instances (gateway and reference client) in lab namespaces."""

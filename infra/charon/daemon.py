@@ -1,0 +1,150 @@
+"""One charon-systemd instance in a lab namespace, reachable over its own VICI socket.
+
+charon-systemd runs in the foreground, writes no pid file, and reads `charon.*` settings,
+so many instances can run at once, one per namespace (lab reference, section 3.1). The VICI
+socket is a filesystem unix socket in the lab's work directory: reachable from the root
+namespace, so pytest talks to every instance directly.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import vici
+
+from infra.charon.config import CharonPaths, strongswan_conf
+from infra.lab.lab import Lab
+from infra.lab.topology import Role
+
+CHARON = "/usr/sbin/charon-systemd"
+
+
+class CharonError(RuntimeError):
+    """charon did not start, died, or refused a VICI command; says what and why."""
+
+
+class CharonDaemon:
+    """Start, talk to and stop one charon. The instance name becomes the directory name."""
+
+    def __init__(
+        self,
+        lab: Lab,
+        role: Role,
+        name: str,
+        *,
+        fragment_size: int | None = None,
+        send_vendor_id: bool = False,
+        retransmit_tries: int | None = None,
+    ) -> None:
+        self.lab = lab
+        self.role = role
+        self.name = name
+        self.paths = CharonPaths(lab.workdir / name)
+        self._conf = dict(
+            fragment_size=fragment_size,
+            send_vendor_id=send_vendor_id,
+            retransmit_tries=retransmit_tries,
+        )
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._session: vici.Session | None = None
+
+    def start(self, *, timeout: float = 10.0) -> None:
+        """Write the config, start charon, and return once VICI answers a version request."""
+        self.paths.directory.mkdir(exist_ok=True)
+        self.paths.conf.write_text(
+            strongswan_conf(
+                self.paths,
+                fragment_size=self._conf["fragment_size"],  # type: ignore[arg-type]
+                send_vendor_id=bool(self._conf["send_vendor_id"]),
+                retransmit_tries=self._conf["retransmit_tries"],  # type: ignore[arg-type]
+            )
+        )
+        env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
+        env["STRONGSWAN_CONF"] = str(self.paths.conf)
+        with self.paths.stderr.open("wb") as err:
+            self._proc = self.lab.spawn(self.role, [CHARON], env=env, stderr=err)
+        deadline = time.monotonic() + timeout
+        last_error = "socket not created yet"
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise CharonError(
+                    f"charon ({self.name}) exited with {self._proc.returncode} during start-up; "
+                    f"stderr: {self._tail(self.paths.stderr)}; log: {self._tail(self.paths.log)}"
+                )
+            try:
+                self._session = self._connect()
+                self._session.version()
+                return
+            except OSError as exc:
+                last_error = str(exc)
+                time.sleep(0.002)
+        raise CharonError(
+            f"charon ({self.name}) VICI socket {self.paths.vici_socket} did not answer within "
+            f"{timeout} s; last error: {last_error}"
+        )
+
+    def _connect(self) -> vici.Session:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(str(self.paths.vici_socket))
+        except OSError:
+            sock.close()
+            raise
+        return vici.Session(sock)
+
+    @property
+    def session(self) -> vici.Session:
+        if self._session is None:
+            raise CharonError(f"charon ({self.name}) is not running")
+        return self._session
+
+    @contextmanager
+    def extra_session(self) -> Iterator[vici.Session]:
+        """A second VICI connection (for event listeners, which block their connection)."""
+        session = self._connect()
+        try:
+            yield session
+        finally:
+            session.transport.socket.close()
+
+    def list_sas(self) -> list[dict[str, Any]]:
+        """list-sas as plain Python (bytes decoded), one dict per IKE SA name."""
+        return [decode(sa) for sa in self.session.list_sas()]
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self) -> None:
+        """Close VICI, SIGTERM charon, wait, SIGKILL after 3 s."""
+        if self._session is not None:
+            self._session.transport.socket.close()
+            self._session = None
+        if self._proc is not None:
+            self.lab.stop(self._proc)
+            self._proc = None
+
+    @staticmethod
+    def _tail(path: Path, lines: int = 5) -> str:
+        try:
+            return " | ".join(path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(none)"
+
+
+def decode(value: Any) -> Any:
+    """VICI answers carry bytes: turn them (recursively) into str."""
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    if isinstance(value, dict):
+        return {str(k): decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value

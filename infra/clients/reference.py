@@ -1,0 +1,175 @@
+"""The `reference` client kind: strongSwan's charon as a standards client in the client namespace.
+
+It answers the baseline question of every matrix cell: does *any* client work against this
+gateway configuration, or only Windows fails? It does what charon can do of the
+WindowsClient protocol; Windows-only knobs (registry values, Windows IPsec policy names)
+raise NotSupportedByClient. Like Windows it sends no IDr (remote.id %any) and takes its own
+address as IKE identity in the EAP cases.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import vici.exception
+
+from infra.auth_cases import AuthCase
+from infra.charon.daemon import CharonDaemon
+from infra.clients.classify import classify_failure
+from infra.clients.protocol import (
+    ClientKind,
+    ClientState,
+    ConnectOutcome,
+    Credentials,
+    IPsecConfiguration,
+    NotSupportedByClient,
+    VpnProfile,
+)
+from infra.lab.lab import Lab
+from infra.lab.topology import Role
+from infra.pki.material import PkiMaterial
+from infra.proc import CommandFailed
+
+
+class ReferenceClient:
+    """charon-systemd in the lab's client namespace, driven over VICI."""
+
+    kind = ClientKind.REFERENCE
+
+    def __init__(self, lab: Lab, *, profile: str = "strongswan") -> None:
+        self.lab = lab
+        self.profile = profile
+        self.daemon = CharonDaemon(lab, Role.CLIENT, "client", retransmit_tries=2)
+        self.daemon.start()
+        self._roots: list[PkiMaterial] = []
+        self._machine: PkiMaterial | None = None
+        self._user: PkiMaterial | None = None
+        self._profiles: dict[str, VpnProfile] = {}
+
+    def install_root_ca(self, ca: PkiMaterial) -> None:
+        self.daemon.session.load_cert({"type": "X509", "flag": "CA", "data": ca.cert_pem})
+        self._roots.append(ca)
+
+    def install_machine_certificate(self, credential: PkiMaterial) -> None:
+        self._load_key(credential)
+        self._machine = credential
+
+    def install_user_certificate(self, credential: PkiMaterial) -> None:
+        self._load_key(credential)
+        self._user = credential
+
+    def _load_key(self, credential: PkiMaterial) -> None:
+        self.daemon.session.load_key({"type": credential.key_type, "data": credential.key_pem})
+
+    def add_vpn_connection(self, profile: VpnProfile) -> None:
+        self._profiles[profile.name] = profile
+
+    def set_ipsec_configuration(self, name: str, config: IPsecConfiguration | None) -> None:
+        raise NotSupportedByClient(
+            self.kind, "set_ipsec_configuration", "Windows policy names have no charon mapping"
+        )
+
+    def set_registry_value(self, name: str, value: int) -> None:
+        raise NotSupportedByClient(self.kind, "set_registry_value", "charon has no registry")
+
+    def _connection(self, profile: VpnProfile, credentials: Credentials | None) -> dict[str, Any]:
+        local: dict[str, Any]
+        if profile.auth is AuthCase.MACHINE_CERT:
+            if self._machine is None:
+                raise NotSupportedByClient(self.kind, "connect", "no machine certificate installed")
+            local = {"auth": "pubkey", "certs": [self._machine.cert_pem], "id": self._machine.identity}
+        elif profile.auth is AuthCase.EAP_TLS:
+            if self._user is None:
+                raise NotSupportedByClient(self.kind, "connect", "no user certificate installed")
+            local = {"auth": "eap-tls", "certs": [self._user.cert_pem], "eap_id": self._user.identity}
+        else:
+            if credentials is None:
+                raise NotSupportedByClient(self.kind, "connect", "EAP-MSCHAPv2 needs credentials")
+            user = credentials.user
+            if credentials.domain:
+                user = f"{credentials.domain}\\{user}"
+            self.daemon.session.load_shared(
+                {"type": "EAP", "data": credentials.password, "owners": [user]}
+            )
+            local = {"auth": "eap-mschapv2", "eap_id": user}
+        return {
+            "version": "2",
+            "remote_addrs": [profile.server_address],
+            "vips": ["0.0.0.0"],
+            "local": local,
+            "remote": {"auth": "pubkey", "id": "%any"},
+            "children": {profile.name: {"remote_ts": ["0.0.0.0/0"], "esp_proposals": ["default"]}},
+        }
+
+    def connect(
+        self, name: str, credentials: Credentials | None = None, *, timeout: float = 30.0
+    ) -> ConnectOutcome:
+        profile = self._profiles.get(name)
+        if profile is None:
+            from infra.clients.windows_errors import windows_error
+
+            return ConnectOutcome(False, windows_error(623), f"no VPN profile {name!r}", 0.0)
+        self.daemon.session.load_conn({name: self._connection(profile, credentials)})
+        log_start = self._log_size()
+        start = time.perf_counter()
+        try:
+            for _ in self.daemon.session.initiate(
+                {"ike": name, "child": name, "timeout": int(timeout * 1000), "init-limits": "no"}
+            ):
+                pass
+        except vici.exception.CommandException as exc:
+            elapsed = time.perf_counter() - start
+            verdict = classify_failure(self._log_lines(log_start), profile.auth)
+            return ConnectOutcome(False, verdict.error, f"{exc}; {verdict.evidence}", elapsed)
+        return ConnectOutcome(True, None, "IKE SA and CHILD SA established", time.perf_counter() - start)
+
+    def _log_size(self) -> int:
+        try:
+            return self.daemon.paths.log.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _log_lines(self, start: int) -> list[str]:
+        with self.daemon.paths.log.open("rb") as log:
+            log.seek(start)
+            return log.read().decode(errors="replace").splitlines()
+
+    def disconnect(self, name: str) -> None:
+        for _ in self.daemon.session.terminate({"ike": name, "timeout": 5000, "force": "yes"}):
+            pass
+
+    def state(self, name: str) -> ClientState:
+        for sas in self.daemon.list_sas():
+            sa = sas.get(name)
+            if sa is None:
+                continue
+            children = sa.get("child-sas", {})
+            installed = any(c.get("state") == "INSTALLED" for c in children.values())
+            return ClientState(
+                connected=sa.get("state") == "ESTABLISHED" and installed,
+                virtual_ips=tuple(sa.get("local-vips", [])),
+            )
+        return ClientState(connected=False)
+
+    def reach(self, address: str, *, timeout: float = 2.0) -> bool:
+        try:
+            self.lab.exec(
+                Role.CLIENT, ["ping", "-c", "1", "-W", str(max(1, round(timeout))), address],
+                timeout=timeout + 2,
+            )
+        except CommandFailed:
+            return False
+        return True
+
+    def collect_logs(self, directory: Path) -> list[Path]:
+        target = directory / "client.log"
+        if self.daemon.paths.log.exists():
+            shutil.copyfile(self.daemon.paths.log, target)
+            return [target]
+        return []
+
+    def close(self) -> None:
+        self.daemon.stop()

@@ -1,0 +1,75 @@
+"""A strongSwan gateway in a lab's gateway namespace, configured only over VICI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra.charon.daemon import CharonDaemon
+from infra.charon.events import EventRecorder
+from infra.gateway.spec import GatewaySpec
+from infra.gateway.vici_messages import gateway_messages
+from infra.lab.lab import Lab
+from infra.lab.topology import Role
+from infra.pki.material import PkiMaterial
+
+
+class Gateway:
+    """charon + its configuration + its event recorder. start() returns when loaded."""
+
+    def __init__(
+        self, lab: Lab, spec: GatewaySpec, *, certificate: PkiMaterial, ca: PkiMaterial
+    ) -> None:
+        self.lab = lab
+        self.spec = spec
+        self.certificate = certificate
+        self.ca = ca
+        self.daemon = CharonDaemon(
+            lab,
+            Role.GATEWAY,
+            "gateway",
+            fragment_size=spec.fragment_size,
+            send_vendor_id=spec.send_vendor_id,
+        )
+        self.events = EventRecorder(self.daemon)
+
+    @property
+    def identity(self) -> str:
+        """The gateway's IKE identity (local.id): its DNS name, as the docs configure it."""
+        return self.certificate.identity
+
+    @property
+    def log_path(self) -> Any:
+        return self.daemon.paths.log
+
+    def start(self) -> None:
+        self.daemon.start()
+        try:
+            self.events.start()
+            self._load()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _load(self) -> None:
+        session = self.daemon.session
+        session.load_cert({"type": "X509", "flag": "CA", "data": self.ca.cert_pem})
+        session.load_key({"type": self.certificate.key_type, "data": self.certificate.key_pem})
+        conns, pools, secrets = gateway_messages(
+            self.spec,
+            local_id=self.identity,
+            local_cert_pem=self.certificate.cert_pem,
+            remote_ca_pem=self.ca.cert_pem,
+        )
+        for secret in secrets:
+            session.load_shared(secret)
+        for name, pool in pools.items():
+            session.load_pool({name: pool})
+        for name, conn in conns.items():
+            session.load_conn({name: conn})
+
+    def list_sas(self) -> list[dict[str, Any]]:
+        return self.daemon.list_sas()
+
+    def stop(self) -> None:
+        self.events.stop()
+        self.daemon.stop()

@@ -1,0 +1,157 @@
+"""A lab: the namespaces of one topology, the daemons started in them, and their teardown.
+
+Namespace names are global, so they carry the lab name (run id, xdist worker, sequence
+number); interface names are per namespace and are the same in every lab. Everything the
+lab creates is first written to its owner record, so a killed run can be reaped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from infra.lab.ownership import OwnerRecord
+from infra.lab.topology import NAT_RULESET, Role, TopologyKind, TopologyPlan, plan
+from infra.proc import ProcessId, run, stop_popen
+
+_sequence = itertools.count(1)
+
+
+def namespace_name(lab_name: str, role: Role) -> str:
+    return f"wo-{lab_name}-{role.value}"
+
+
+class Lab:
+    """A built topology. Use as a context manager, or call `down()` in a finally block."""
+
+    def __init__(self, lab_name: str, topology: TopologyPlan, record: OwnerRecord) -> None:
+        self.name = lab_name
+        self.plan = topology
+        self.record = record
+        self._children: list[tuple[subprocess.Popen[bytes], ProcessId]] = []
+
+    @property
+    def workdir(self) -> Path:
+        return self.record.workdir
+
+    def ns(self, role: Role) -> str:
+        return namespace_name(self.name, role)
+
+    @classmethod
+    def up(cls, kind: TopologyKind, run_id: str, worker: str) -> Lab:
+        """Create the work directory, owner record and namespaces of a fresh lab."""
+        lab_name = f"{run_id}-{worker}-{os.getpid()}-{next(_sequence)}"
+        record = OwnerRecord.create(lab_name)
+        lab = cls(lab_name, plan(kind), record)
+        try:
+            lab._build()
+        except BaseException:
+            lab.down()
+            raise
+        return lab
+
+    def _build(self) -> None:
+        for role in self.plan.roles:
+            self.record.add_namespace(self.ns(role))
+        top = [f"netns add {self.ns(role)}" for role in self.plan.roles]
+        for link in self.plan.links:
+            top.append(
+                f"link add {link.a.ifname} netns {self.ns(link.a.role)} type veth"
+                f" peer name {link.b.ifname} netns {self.ns(link.b.role)}"
+            )
+        run(["ip", "-batch", "-"], input_text="\n".join(top) + "\n")
+        per_ns: dict[Role, list[str]] = {role: ["link set lo up"] for role in self.plan.roles}
+        for link in self.plan.links:
+            for end in (link.a, link.b):
+                for address in end.addresses:
+                    extra = " nodad" if address.version == 6 else ""
+                    per_ns[end.role].append(f"addr add {address} dev {end.ifname}{extra}")
+                per_ns[end.role].append(f"link set {end.ifname} up")
+        for address in self.plan.protected:
+            if address.version == 4 or self.plan.ipv6:
+                per_ns[Role.GATEWAY].append(f"addr add {address} dev lo")
+        for route in self.plan.routes:
+            per_ns[route.role].append(f"route add {route.destination} via {route.via}")
+        for role, commands in per_ns.items():
+            run(["ip", "-n", self.ns(role), "-batch", "-"], input_text="\n".join(commands) + "\n")
+        if Role.NAT in self.plan.roles:
+            self.exec(Role.NAT, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+            self.exec(Role.NAT, ["nft", "-f", "-"], input_text=NAT_RULESET)
+
+    def exec(
+        self, role: Role, args: Sequence[str], *, timeout: float = 30.0, input_text: str | None = None
+    ) -> str:
+        """Run a short command inside ROLE's namespace and return its stdout."""
+        return run(
+            ["ip", "netns", "exec", self.ns(role), *args], timeout=timeout, input_text=input_text
+        )
+
+    def spawn(
+        self,
+        role: Role,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        stdout: IO[bytes] | int | None = subprocess.DEVNULL,
+        stderr: IO[bytes] | int | None = subprocess.DEVNULL,
+    ) -> subprocess.Popen[bytes]:
+        """Start a daemon in ROLE's namespace; it is recorded for the reaper at once.
+
+        `ip netns exec` execs the program, so the PID we hold is the daemon's own.
+        """
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns(role), *args],
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+        )
+        ident = ProcessId.of(proc.pid)
+        if ident is not None:
+            self.record.add_process(ident)
+            self._children.append((proc, ident))
+        return proc
+
+    def stop(self, proc: subprocess.Popen[bytes], *, term_timeout: float = 3.0) -> int:
+        """Stop a daemon this lab spawned (SIGTERM, then SIGKILL) and forget it."""
+        code = stop_popen(proc, term_timeout=term_timeout)
+        for child, ident in list(self._children):
+            if child is proc:
+                self._children.remove((child, ident))
+                self.record.forget_process(ident)
+        return code
+
+    def down(self) -> None:
+        """Stop every daemon, delete the namespaces, remove the work directory."""
+        for proc, _ in list(self._children):
+            self.stop(proc)
+        existing = set(list_namespaces())
+        doomed = [n for n in self.record.namespaces if n in existing]
+        if doomed:
+            run(["ip", "-batch", "-"], input_text="".join(f"netns del {n}\n" for n in doomed))
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Lab:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.down()
+
+
+def list_namespaces() -> list[str]:
+    """Names of all network namespaces on the machine (ours and anybody else's)."""
+    netns_dir = Path("/run/netns")
+    if not netns_dir.is_dir():
+        return []
+    return sorted(p.name for p in netns_dir.iterdir())

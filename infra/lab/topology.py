@@ -1,0 +1,159 @@
+"""Address plans of the three lab topologies, as pure data.
+
+Every address is from the documentation ranges (192.0.2.0/24, 198.51.100.0/24, 2001:db8::/32)
+or the benchmarking range 198.18.0.0/15 and lives only inside winterop's own namespaces, so
+identical plans can be used by every xdist worker at once.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from dataclasses import dataclass, field
+
+IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class TopologyKind(enum.StrEnum):
+    """The topologies a suite can ask for; the value is the test-ID fragment."""
+
+    DIRECT = "direct"
+    NAT = "nat"
+    DUAL_STACK = "dual-stack"
+
+
+class Role(enum.StrEnum):
+    """A namespace's role; the value is the suffix of its name."""
+
+    GATEWAY = "gw"
+    CLIENT = "cl"
+    NAT = "nat"
+
+
+@dataclass(frozen=True)
+class LinkEnd:
+    """One end of a veth pair: the namespace role, interface name and its addresses."""
+
+    role: Role
+    ifname: str
+    addresses: tuple[IPInterface, ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A veth pair between two namespaces."""
+
+    a: LinkEnd
+    b: LinkEnd
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route inside one namespace (used for the client's default route through the NAT)."""
+
+    role: Role
+    destination: str
+    via: IPAddress
+
+
+@dataclass(frozen=True)
+class TopologyPlan:
+    """Everything needed to build a topology, and the addresses tests connect to."""
+
+    kind: TopologyKind
+    roles: tuple[Role, ...]
+    links: tuple[Link, ...]
+    routes: tuple[Route, ...]
+    gateway_outside: IPAddress
+    gateway_outside6: IPAddress | None
+    client_address: IPAddress
+    nat_outside: IPAddress | None
+    protected: tuple[IPInterface, ...] = field(
+        default=(
+            ipaddress.ip_interface("198.19.1.1/32"),
+            ipaddress.ip_interface("2001:db8:19::1/128"),
+        )
+    )
+
+    @property
+    def protected_host(self) -> IPAddress:
+        """An IPv4 address behind the gateway (on its loopback) to ping through the tunnel."""
+        return self.protected[0].ip
+
+    @property
+    def protected_host6(self) -> IPAddress:
+        return self.protected[1].ip
+
+    @property
+    def ipv6(self) -> bool:
+        return self.gateway_outside6 is not None
+
+
+def _if(text: str) -> IPInterface:
+    return ipaddress.ip_interface(text)
+
+
+def plan(kind: TopologyKind) -> TopologyPlan:
+    """The address plan of KIND. The gateway's outside address is 192.0.2.1 everywhere."""
+    if kind is TopologyKind.DIRECT:
+        return TopologyPlan(
+            kind=kind,
+            roles=(Role.GATEWAY, Role.CLIENT),
+            links=(
+                Link(
+                    LinkEnd(Role.GATEWAY, "wan0", (_if("192.0.2.1/24"),)),
+                    LinkEnd(Role.CLIENT, "wan0", (_if("192.0.2.2/24"),)),
+                ),
+            ),
+            routes=(),
+            gateway_outside=ipaddress.ip_address("192.0.2.1"),
+            gateway_outside6=None,
+            client_address=ipaddress.ip_address("192.0.2.2"),
+            nat_outside=None,
+        )
+    if kind is TopologyKind.DUAL_STACK:
+        return TopologyPlan(
+            kind=kind,
+            roles=(Role.GATEWAY, Role.CLIENT),
+            links=(
+                Link(
+                    LinkEnd(Role.GATEWAY, "wan0", (_if("192.0.2.1/24"), _if("2001:db8:1::1/64"))),
+                    LinkEnd(Role.CLIENT, "wan0", (_if("192.0.2.2/24"), _if("2001:db8:1::2/64"))),
+                ),
+            ),
+            routes=(),
+            gateway_outside=ipaddress.ip_address("192.0.2.1"),
+            gateway_outside6=ipaddress.ip_address("2001:db8:1::1"),
+            client_address=ipaddress.ip_address("192.0.2.2"),
+            nat_outside=None,
+        )
+    return TopologyPlan(
+        kind=kind,
+        roles=(Role.GATEWAY, Role.NAT, Role.CLIENT),
+        links=(
+            Link(
+                LinkEnd(Role.GATEWAY, "wan0", (_if("192.0.2.1/24"),)),
+                LinkEnd(Role.NAT, "out0", (_if("192.0.2.100/24"),)),
+            ),
+            Link(
+                LinkEnd(Role.NAT, "in0", (_if("198.51.100.1/24"),)),
+                LinkEnd(Role.CLIENT, "wan0", (_if("198.51.100.2/24"),)),
+            ),
+        ),
+        routes=(Route(Role.CLIENT, "default", ipaddress.ip_address("198.51.100.1")),),
+        gateway_outside=ipaddress.ip_address("192.0.2.1"),
+        gateway_outside6=None,
+        client_address=ipaddress.ip_address("198.51.100.2"),
+        nat_outside=ipaddress.ip_address("192.0.2.100"),
+    )
+
+
+NAT_RULESET = """table ip winterop_nat {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "out0" masquerade
+  }
+}
+"""
+"""nftables masquerade for the nat namespace (multi-line form: the one-line form is rejected)."""
