@@ -1,1 +1,1 @@
-"""infra.capture package."""
+"""Capturing IKE traffic on the gateway side and decoding it, decrypted, with tshark."""

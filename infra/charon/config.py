@@ -19,7 +19,7 @@ from pathlib import Path
 PLUGINS = (
     "random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey "
     "kernel-libipsec kernel-netlink socket-default vici attr "
-    "eap-identity eap-mschapv2 eap-tls eap-dynamic"
+    "eap-identity eap-mschapv2 eap-tls"
 )
 
 

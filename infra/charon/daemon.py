@@ -47,11 +47,9 @@ class CharonDaemon:
         self.role = role
         self.name = name
         self.paths = CharonPaths(lab.workdir / name)
-        self._conf = dict(
-            fragment_size=fragment_size,
-            send_vendor_id=send_vendor_id,
-            retransmit_tries=retransmit_tries,
-        )
+        self._fragment_size = fragment_size
+        self._send_vendor_id = send_vendor_id
+        self._retransmit_tries = retransmit_tries
         self._proc: subprocess.Popen[bytes] | None = None
         self._session: vici.Session | None = None
 
@@ -61,9 +59,9 @@ class CharonDaemon:
         self.paths.conf.write_text(
             strongswan_conf(
                 self.paths,
-                fragment_size=self._conf["fragment_size"],  # type: ignore[arg-type]
-                send_vendor_id=bool(self._conf["send_vendor_id"]),
-                retransmit_tries=self._conf["retransmit_tries"],  # type: ignore[arg-type]
+                fragment_size=self._fragment_size,
+                send_vendor_id=self._send_vendor_id,
+                retransmit_tries=self._retransmit_tries,
             )
         )
         env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}

@@ -26,13 +26,19 @@ class Classification:
 _RULES: tuple[tuple[re.Pattern[str], int, int], ...] = tuple(
     (re.compile(p), cert, eap)
     for p, cert, eap in (
-        (r"EAP method EAP_MSCHAPV2 failed|received EAP_FAILURE|EAP_FAILURE", 691, 691),
+        (r"EAP-MS-CHAPv2 failed with error ERROR_AUTHENTICATION_FAILURE", 691, 691),
+        (r"EAP_MSCHAPV2 method failed|received EAP_FAILURE", 691, 691),
+        (r"EAP_TLS method failed", 13801, 13801),
         (r"received AUTHENTICATION_FAILED notify error", 13801, 691),
         (r"received NO_PROPOSAL_CHOSEN notify error|no acceptable proposal", 13868, 13868),
         (r"giving up after \d+ retransmits|peer not responding", 809, 809),
         (r"received TS_UNACCEPTABLE notify", 842, 842),
         (r"received INTERNAL_ADDRESS_FAILURE notify|peer didn't accept any virtual IP", 840, 840),
-        (r"no trusted .* public key found|constraint check failed|certificate .* expired", 13801, 13801),
+        (
+            r"no trusted .* public key found|constraint check failed|certificate .* expired",
+            13801,
+            13801,
+        ),
         (r"received INVALID_SYNTAX notify|parsing .* failed", 13843, 13843),
     )
 )

@@ -80,11 +80,19 @@ class ReferenceClient:
         if profile.auth is AuthCase.MACHINE_CERT:
             if self._machine is None:
                 raise NotSupportedByClient(self.kind, "connect", "no machine certificate installed")
-            local = {"auth": "pubkey", "certs": [self._machine.cert_pem], "id": self._machine.identity}
+            local = {
+                "auth": "pubkey",
+                "certs": [self._machine.cert_pem],
+                "id": self._machine.identity,
+            }
         elif profile.auth is AuthCase.EAP_TLS:
             if self._user is None:
                 raise NotSupportedByClient(self.kind, "connect", "no user certificate installed")
-            local = {"auth": "eap-tls", "certs": [self._user.cert_pem], "eap_id": self._user.identity}
+            local = {
+                "auth": "eap-tls",
+                "certs": [self._user.cert_pem],
+                "eap_id": self._user.identity,
+            }
         else:
             if credentials is None:
                 raise NotSupportedByClient(self.kind, "connect", "EAP-MSCHAPv2 needs credentials")
@@ -124,7 +132,9 @@ class ReferenceClient:
             elapsed = time.perf_counter() - start
             verdict = classify_failure(self._log_lines(log_start), profile.auth)
             return ConnectOutcome(False, verdict.error, f"{exc}; {verdict.evidence}", elapsed)
-        return ConnectOutcome(True, None, "IKE SA and CHILD SA established", time.perf_counter() - start)
+        return ConnectOutcome(
+            True, None, "IKE SA and CHILD SA established", time.perf_counter() - start
+        )
 
     def _log_size(self) -> int:
         try:
@@ -157,7 +167,8 @@ class ReferenceClient:
     def reach(self, address: str, *, timeout: float = 2.0) -> bool:
         try:
             self.lab.exec(
-                Role.CLIENT, ["ping", "-c", "1", "-W", str(max(1, round(timeout))), address],
+                Role.CLIENT,
+                ["ping", "-c", "1", "-W", str(max(1, round(timeout))), address],
                 timeout=timeout + 2,
             )
         except CommandFailed:

@@ -47,7 +47,11 @@ _REMOTE_AUTH = {
     AuthCase.EAP_TLS: RemoteAuth.EAP_TLS,
     AuthCase.EAP_MSCHAPV2: RemoteAuth.EAP_MSCHAPV2,
 }
-_CONN_NAME = {AuthCase.MACHINE_CERT: "win", AuthCase.EAP_TLS: "eap-tls", AuthCase.EAP_MSCHAPV2: "eap"}
+_CONN_NAME = {
+    AuthCase.MACHINE_CERT: "win",
+    AuthCase.EAP_TLS: "eap-tls",
+    AuthCase.EAP_MSCHAPV2: "eap",
+}
 
 
 def docs_recommended(case: AuthCase, eap_secrets: tuple[EapSecret, ...] = ()) -> GatewaySpec:

@@ -189,9 +189,9 @@ def _validate(spec: GatewaySpec) -> None:
         names.add(conn.name)
         if not isinstance(conn.remote_auth, RemoteAuth):
             raise SpecError(f"{path}.remote_auth: {conn.remote_auth!r} is not a RemoteAuth")
-        for j, pool in enumerate(conn.pools):
-            if pool not in pool_names:
-                raise SpecError(f"{path}.pools[{j}]: no pool named {pool!r} in pools")
+        for j, pool_name in enumerate(conn.pools):
+            if pool_name not in pool_names:
+                raise SpecError(f"{path}.pools[{j}]: no pool named {pool_name!r} in pools")
         _check_proposals(f"{path}.proposals", conn.proposals)
         for attr in ("dpd_delay", "rekey_time", "reauth_time", "over_time", "rand_time"):
             _check_time(f"{path}.{attr}", getattr(conn, attr))

@@ -85,7 +85,12 @@ class Lab:
             self.exec(Role.NAT, ["nft", "-f", "-"], input_text=NAT_RULESET)
 
     def exec(
-        self, role: Role, args: Sequence[str], *, timeout: float = 30.0, input_text: str | None = None
+        self,
+        role: Role,
+        args: Sequence[str],
+        *,
+        timeout: float = 30.0,
+        input_text: str | None = None,
     ) -> str:
         """Run a short command inside ROLE's namespace and return its stdout."""
         return run(

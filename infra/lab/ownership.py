@@ -37,14 +37,23 @@ class OwnerRecord:
 
     @classmethod
     def create(cls, name: str) -> OwnerRecord:
-        """Make `<tmp>/winterop-NAME` (must not exist) owned by this process."""
-        workdir = work_root() / f"{WORKDIR_PREFIX}{name}"
-        workdir.mkdir(mode=0o700)
+        """Make `<tmp>/winterop-NAME` (must not exist) owned by this process.
+
+        The directory is prepared under a hidden name and renamed into place, so a
+        `winterop-*` directory without its owner record never exists.
+        """
+        final = work_root() / f"{WORKDIR_PREFIX}{name}"
+        staging = Path(tempfile.mkdtemp(prefix=f".{WORKDIR_PREFIX}", dir=work_root()))
         me = ProcessId.of(os.getpid())
         assert me is not None, "own /proc entry must exist"
-        record = cls(workdir=workdir, owner=me)
-        record.save()
-        return record
+        cls(workdir=staging, owner=me).save()
+        try:
+            os.rename(staging, final)
+        except OSError:
+            (staging / RECORD_NAME).unlink()
+            staging.rmdir()
+            raise
+        return cls(workdir=final, owner=me)
 
     @property
     def path(self) -> Path:

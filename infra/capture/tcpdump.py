@@ -1,0 +1,77 @@
+"""tcpdump in the gateway namespace, writing IKE (UDP 500/4500) to a pcap.
+
+tcpdump rather than dumpcap: dumpcap 4.0 loses the last packets when stopped within about
+0.3 s of them (TPACKET_V3 block timeout); tcpdump with `-U --immediate-mode` writes every
+packet as it arrives (lab reference, section 8).
+"""
+
+from __future__ import annotations
+
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from infra.lab.lab import Lab
+from infra.lab.topology import Role
+
+IKE_FILTER = "udp port 500 or udp port 4500"
+
+
+class CaptureError(RuntimeError):
+    """tcpdump did not start or did not finish cleanly; carries its own words."""
+
+
+class Capture:
+    """A running capture; `stop()` flushes and returns the pcap path."""
+
+    def __init__(self, lab: Lab, pcap: Path, *, role: Role = Role.GATEWAY, ifname: str = "wan0"):
+        self.lab = lab
+        self.pcap = pcap
+        self.role = role
+        self.ifname = ifname
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, *, timeout: float = 5.0) -> None:
+        """Start tcpdump and return once it says it is listening."""
+        self._proc = self.lab.spawn(
+            self.role,
+            ["tcpdump", "-i", self.ifname, "-U", "--immediate-mode", "-s", "0", "-n",
+             "-w", str(self.pcap), IKE_FILTER],
+            stderr=subprocess.PIPE,
+        )
+        assert self._proc.stderr is not None
+        deadline = time.monotonic() + timeout
+        seen = b""
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self._proc.stderr], [], [], 0.05)
+            if ready:
+                chunk = self._proc.stderr.read1(4096)  # type: ignore[attr-defined]
+                if not chunk:
+                    break
+                seen += chunk
+                if b"listening on" in seen:
+                    return
+            if self._proc.poll() is not None:
+                break
+        self.lab.stop(self._proc)
+        raise CaptureError(
+            f"tcpdump on {self.ifname} in {self.lab.ns(self.role)} did not start within "
+            f"{timeout} s: {seen.decode(errors='replace').strip() or '(no output)'}"
+        )
+
+    def stop(self) -> Path:
+        """SIGINT (tcpdump flushes and exits), wait, and return the pcap path."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return self.pcap
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            pass
+        self.lab.stop(proc)
+        if proc.stderr is not None:
+            proc.stderr.close()
+        return self.pcap

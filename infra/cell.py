@@ -1,0 +1,33 @@
+"""A matrix cell: one (client kind, client profile, feature variant, gateway preset, topology).
+
+Its `id` is the pytest parameter ID and so the primary key of results, history and
+evidence folders (DESIGN.md "Test IDs are the primary key"):
+`emulated-win10-22h2-eap-mschapv2-docs-recommended-nat`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from infra.auth_cases import AuthCase
+from infra.clients.protocol import ClientKind
+from infra.lab.topology import TopologyKind
+
+
+@dataclass(frozen=True)
+class Cell:
+    client_kind: ClientKind
+    profile: str
+    auth: AuthCase
+    preset: str
+    topology: TopologyKind
+    variant: str = ""
+    """An extra feature variant (e.g. a proposal set); empty for the plain auth case."""
+
+    @property
+    def id(self) -> str:
+        parts = [self.client_kind.value, self.profile, self.auth.value]
+        if self.variant:
+            parts.append(self.variant)
+        parts += [self.preset, self.topology.value]
+        return "-".join(parts)

@@ -1,0 +1,159 @@
+"""One interop attempt: lab + gateway + capture + client, wired together, with its evidence.
+
+The pytest fixtures stay thin: they create an InteropRun for a cell, and its `close()`
+writes the evidence (capture.pcap, ikev2_decryption_table, gateway.log, client.log) before
+the lab, and with it every file and process, is removed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.auth_cases import AuthCase
+from infra.capture.decode import decode_capture
+from infra.capture.facts import CaptureFacts
+from infra.capture.keys import write_decryption_table
+from infra.capture.tcpdump import Capture
+from infra.cell import Cell
+from infra.clients.protocol import ConnectOutcome, Credentials, VpnProfile, WindowsClient
+from infra.gateway.gateway import Gateway
+from infra.gateway.presets import PRESETS
+from infra.gateway.spec import EapSecret, GatewaySpec
+from infra.lab.lab import Lab
+from infra.pki.lab_pki import LabPki
+
+PROFILE_NAME = "winterop"
+"""The VPN profile (connection) name every suite dials."""
+
+ClientFactory = Callable[[Cell, Lab], WindowsClient]
+
+
+@dataclass(frozen=True)
+class LabCredentials:
+    """The EAP user of a run; the password is random per run and never logged."""
+
+    user: str
+    password: str
+
+    def __repr__(self) -> str:
+        return f"LabCredentials(user={self.user!r}, password=<hidden>)"
+
+    def secret(self) -> EapSecret:
+        return EapSecret(self.user, self.password)
+
+    def credentials(self) -> Credentials:
+        return Credentials(self.user, self.password)
+
+
+class InteropRun:
+    """Everything one test needs for one cell; build with `start()`, end with `close()`."""
+
+    def __init__(
+        self,
+        cell: Cell,
+        *,
+        run_id: str,
+        worker: str,
+        pki: LabPki,
+        eap: LabCredentials,
+        make_client: ClientFactory,
+        spec: GatewaySpec | None = None,
+    ) -> None:
+        self.cell = cell
+        self.pki = pki
+        self.eap = eap
+        self.spec = spec or PRESETS[cell.preset](cell.auth, (eap.secret(),))
+        self.lab = Lab.up(cell.topology, run_id, worker)
+        self.gateway: Gateway | None = None
+        self.capture: Capture | None = None
+        self.client: WindowsClient | None = None
+        self._make_client = make_client
+        self._facts: CaptureFacts | None = None
+        self.outcome: ConnectOutcome | None = None
+
+    @property
+    def server_address(self) -> str:
+        return str(self.lab.plan.gateway_outside)
+
+    @property
+    def key_table(self) -> Path:
+        return self.lab.workdir / "ikev2_decryption_table"
+
+    @property
+    def pcap(self) -> Path:
+        return self.lab.workdir / "capture.pcap"
+
+    def start(self) -> InteropRun:
+        """Gateway up and configured, capture listening, client ready with certificates."""
+        self.gateway = Gateway(
+            self.lab, self.spec, certificate=self.pki.gateway(), ca=self.pki.root_ca
+        )
+        self.gateway.start()
+        self.capture = Capture(self.lab, self.pcap)
+        self.capture.start()
+        self.client = self._make_client(self.cell, self.lab)
+        self.client.install_root_ca(self.pki.root_ca)
+        if self.cell.auth is AuthCase.MACHINE_CERT:
+            self.client.install_machine_certificate(self.pki.machine())
+        elif self.cell.auth is AuthCase.EAP_TLS:
+            self.client.install_user_certificate(self.pki.user())
+        self.client.add_vpn_connection(
+            VpnProfile(PROFILE_NAME, self.server_address, self.cell.auth)
+        )
+        return self
+
+    def connect(
+        self, credentials: Credentials | None = None, timeout: float = 20.0
+    ) -> ConnectOutcome:
+        """Dial the profile; EAP-MSCHAPv2 uses the run's credentials unless given others."""
+        assert self.client is not None, "start() first"
+        if credentials is None and self.cell.auth is AuthCase.EAP_MSCHAPV2:
+            credentials = self.eap.credentials()
+        self.outcome = self.client.connect(PROFILE_NAME, credentials, timeout=timeout)
+        return self.outcome
+
+    def wire(self) -> CaptureFacts:
+        """Stop the capture, derive the keys from the gateway log, decode once (cached)."""
+        if self._facts is None:
+            assert self.capture is not None and self.gateway is not None, "start() first"
+            self.capture.stop()
+            write_decryption_table(self.gateway.log_path, self.key_table)
+            self._facts = decode_capture(self.pcap, self.key_table)
+        return self._facts
+
+    def close(self, evidence: Path | None) -> list[Path]:
+        """Stop everything; copy the evidence into EVIDENCE first; remove the lab."""
+        written: list[Path] = []
+        try:
+            if self.client is not None:
+                if evidence is not None:
+                    evidence.mkdir(parents=True, exist_ok=True)
+                    written += self.client.collect_logs(evidence)
+                self.client.close()
+            if self.capture is not None:
+                self.capture.stop()
+            if self.gateway is not None:
+                self.gateway.stop()
+            if evidence is not None:
+                written += self._collect(evidence)
+        finally:
+            self.lab.down()
+        return written
+
+    def _collect(self, evidence: Path) -> list[Path]:
+        evidence.mkdir(parents=True, exist_ok=True)
+        written = []
+        if self.gateway is not None and self.gateway.log_path.exists():
+            write_decryption_table(self.gateway.log_path, self.key_table)
+        for source, name in (
+            (self.pcap, "capture.pcap"),
+            (self.key_table, "ikev2_decryption_table"),
+            (self.lab.workdir / "gateway" / "charon.log", "gateway.log"),
+        ):
+            if source.exists():
+                shutil.copyfile(source, evidence / name)
+                written.append(evidence / name)
+        return written

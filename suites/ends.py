@@ -1,0 +1,51 @@
+"""Checks of the two ends of a connection: the gateway's VICI state and the client's view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra.clients.protocol import ConnectOutcome, WindowsClient
+from infra.gateway.gateway import Gateway
+
+
+def assert_connected(outcome: ConnectOutcome) -> None:
+    assert outcome.connected, f"expected a connection; observed: {outcome.describe()}"
+
+
+def assert_failed_with(outcome: ConnectOutcome, code: int) -> None:
+    observed = outcome.error.code if outcome.error else None
+    assert not outcome.connected and observed == code, (
+        f"expected the connection to fail with Windows error {code}; observed: {outcome.describe()}"
+    )
+
+
+def assert_client_connected(client: WindowsClient, profile: str) -> None:
+    state = client.state(profile)
+    assert state.connected and state.virtual_ips, (
+        f"expected the client's profile {profile!r} connected with a virtual IP; observed {state}"
+    )
+
+
+def gateway_sa(gateway: Gateway) -> dict[str, Any]:
+    """The gateway's only IKE SA (list-sas), established with an installed CHILD SA."""
+    sas = gateway.list_sas()
+    assert len(sas) == 1, f"expected one IKE SA on the gateway; observed {len(sas)}: {sas}"
+    ((name, sa),) = sas[0].items()
+    children = [c.get("state") for c in sa.get("child-sas", {}).values()]
+    assert sa.get("state") == "ESTABLISHED" and "INSTALLED" in children, (
+        f"expected gateway IKE SA {name!r} ESTABLISHED with an INSTALLED CHILD SA; "
+        f"observed {sa.get('state')} with children {children}"
+    )
+    return dict(sa)
+
+
+def assert_sa_field(sa: dict[str, Any], field: str, expected: str, why: str) -> None:
+    assert sa.get(field) == expected, (
+        f"expected the gateway's {field} {expected!r} ({why}); observed {sa.get(field)!r}"
+    )
+
+
+def assert_reaches(client: WindowsClient, address: str) -> None:
+    assert client.reach(address), (
+        f"expected a ping from the client to {address} through the tunnel; no answer"
+    )

@@ -1,0 +1,50 @@
+"""The key-table parser against real gateway logs whose captures tshark decrypts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infra.capture.keys import IkeSaKeys, UnsupportedAlgorithm, parse_charon_log
+
+DATA = Path(__file__).parent / "data" / "captures"
+
+
+@pytest.mark.parametrize("case", ["machine-cert", "eap-tls"])
+def test_rows_match_the_tables_that_decrypt_the_captures(case: str) -> None:
+    sas = parse_charon_log((DATA / f"nat-{case}.gateway.log").read_text())
+    expected = (DATA / f"nat-{case}.ikev2_decryption_table").read_text().splitlines()
+    assert [sa.table_row() for sa in sas] == expected
+
+
+def test_one_sa_with_all_secrets() -> None:
+    (sa,) = parse_charon_log((DATA / "nat-machine-cert.gateway.log").read_text())
+    assert sa.proposal == "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519"
+    assert len(sa.secrets["Sk_ei"]) == 16 and len(sa.secrets["Sk_ai"]) == 32
+    assert sa.spi_r != "0" * 16
+
+
+def test_aead_row_has_empty_integrity_keys() -> None:
+    sa = IkeSaKeys(
+        1,
+        "00" * 8,
+        "11" * 8,
+        "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384",
+        {"Sk_ei": b"\x01" * 36, "Sk_er": b"\x02" * 36},
+    )
+    row = sa.table_row().split(",")
+    assert row[4] == '"AES-GCM-256 with 16 octet ICV [RFC5282]"'
+    assert row[5:7] == ["", ""] and row[7] == '"NONE [RFC4306]"'
+
+
+def test_unknown_cipher_is_named() -> None:
+    sa = IkeSaKeys(
+        1, "0" * 16, "1" * 16, "CAMELLIA_CBC_128/HMAC_SHA1_96", {"Sk_ei": b"", "Sk_er": b""}
+    )
+    with pytest.raises(UnsupportedAlgorithm, match="CAMELLIA_CBC_128"):
+        sa.table_row()
+
+
+def test_log_without_keys_gives_nothing() -> None:
+    assert parse_charon_log("05:00:00.000 00[DMN] Starting IKE charon daemon\n") == []
