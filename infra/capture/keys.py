@@ -86,8 +86,8 @@ class IkeSaKeys:
         ar = "" if aead else self.secrets.get("Sk_ar", b"").hex()
         return (
             f"{self.spi_i},{self.spi_r},{self.secrets['Sk_ei'].hex()},"
-            f"{self.secrets['Sk_er'].hex()},\"{self.encryption_name()}\","
-            f"{ai},{ar},\"{self.integrity_name()}\""
+            f'{self.secrets["Sk_er"].hex()},"{self.encryption_name()}",'
+            f'{ai},{ar},"{self.integrity_name()}"'
         )
 
 

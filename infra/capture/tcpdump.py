@@ -7,6 +7,7 @@ packet as it arrives (lab reference, section 8).
 
 from __future__ import annotations
 
+import contextlib
 import select
 import signal
 import subprocess
@@ -37,8 +38,19 @@ class Capture:
         """Start tcpdump and return once it says it is listening."""
         self._proc = self.lab.spawn(
             self.role,
-            ["tcpdump", "-i", self.ifname, "-U", "--immediate-mode", "-s", "0", "-n",
-             "-w", str(self.pcap), IKE_FILTER],
+            [
+                "tcpdump",
+                "-i",
+                self.ifname,
+                "-U",
+                "--immediate-mode",
+                "-s",
+                "0",
+                "-n",
+                "-w",
+                str(self.pcap),
+                IKE_FILTER,
+            ],
             stderr=subprocess.PIPE,
         )
         assert self._proc.stderr is not None
@@ -67,10 +79,8 @@ class Capture:
         if proc is None:
             return self.pcap
         proc.send_signal(signal.SIGINT)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            pass
         self.lab.stop(proc)
         if proc.stderr is not None:
             proc.stderr.close()
