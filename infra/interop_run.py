@@ -91,9 +91,10 @@ class InteropRun:
         self.gateway = Gateway(
             self.lab, self.spec, certificate=self.pki.gateway(), ca=self.pki.root_ca
         )
-        self.gateway.start()
+        self.gateway.launch()
         self.capture = Capture(self.lab, self.pcap)
         self.capture.start()
+        self.gateway.finish_start()
         self.client = self._make_client(self.cell, self.lab)
         self.client.install_root_ca(self.pki.root_ca)
         if self.cell.auth is AuthCase.MACHINE_CERT:

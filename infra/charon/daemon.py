@@ -55,6 +55,11 @@ class CharonDaemon:
 
     def start(self, *, timeout: float = 10.0) -> None:
         """Write the config, start charon, and return once VICI answers a version request."""
+        self.launch()
+        self.wait_ready(timeout=timeout)
+
+    def launch(self) -> None:
+        """Write the config and spawn charon without waiting (to overlap several start-ups)."""
         self.paths.directory.mkdir(exist_ok=True)
         self.paths.conf.write_text(
             strongswan_conf(
@@ -68,6 +73,11 @@ class CharonDaemon:
         env["STRONGSWAN_CONF"] = str(self.paths.conf)
         with self.paths.stderr.open("wb") as err:
             self._proc = self.lab.spawn(self.role, [CHARON], env=env, stderr=err)
+
+    def wait_ready(self, *, timeout: float = 10.0) -> None:
+        """Poll the VICI socket (deadline TIMEOUT) until charon answers a version request."""
+        if self._proc is None:
+            raise CharonError(f"charon ({self.name}) was not launched")
         deadline = time.monotonic() + timeout
         last_error = "socket not created yet"
         while time.monotonic() < deadline:

@@ -42,8 +42,17 @@ class Gateway:
         return self.daemon.paths.log
 
     def start(self) -> None:
-        self.daemon.start()
+        self.launch()
+        self.finish_start()
+
+    def launch(self) -> None:
+        """Spawn charon; finish_start() waits for it (other start-ups can overlap)."""
+        self.daemon.launch()
+
+    def finish_start(self) -> None:
+        """Wait for VICI, start the event recorder, load credentials, pools, connections."""
         try:
+            self.daemon.wait_ready()
             self.events.start()
             self._load()
         except BaseException:
