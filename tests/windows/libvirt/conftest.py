@@ -19,23 +19,21 @@ from infra.windows.libvirt_pool.spec import Tpm, UefiFirmware
 from infra.windows.libvirt_pool.uri import node_file_uri
 from infra.windows.libvirt_pool.virt import Hypervisor
 from infra.windows.libvirt_pool.waiting import Clock
-from tests.windows.libvirt.node import POOL, TOPOLOGY_NETWORKS, write_node
+from tests.windows.libvirt.node import POOL_PATH, TOPOLOGY_NETWORKS, write_node
 
 WIN10 = GoldenImage(
     profile="win10-22h2",
     build="10.0.19045",
-    pool=POOL,
-    volume="win10-22h2.qcow2",
+    disk=f"{POOL_PATH}/win10-22h2.qcow2",
     built=dt.date.today(),
 )
 WIN11 = GoldenImage(
     profile="win11-23h2",
     build="10.0.22631",
-    pool=POOL,
-    volume="win11-23h2.qcow2",
+    disk=f"{POOL_PATH}/win11-23h2.qcow2",
     built=dt.date.today(),
-    uefi=UefiFirmware("/usr/share/OVMF/OVMF_CODE_4M.ms.fd", secure_boot=True),
-    vars_volume="win11-23h2_VARS.fd",
+    uefi=UefiFirmware("/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", secure_boot=True),
+    vars_disk=f"{POOL_PATH}/win11-23h2_VARS.fd",
     tpm=Tpm(),
 )
 

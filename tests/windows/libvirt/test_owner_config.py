@@ -73,8 +73,13 @@ def test_image_freshness() -> None:
     with pytest.raises(ImageExpired) as err:
         image.check_fresh(built + dt.timedelta(days=90))
     assert str(err.value) == (
-        "golden image win10-22h2.qcow2 (win10-22h2, built 2025-01-01) is 90 days old, over its "
-        "80-day limit: rebuild it (vm-images/README.md)"
+        "golden image /var/lib/winterop/images/win10-22h2.qcow2 (win10-22h2, built 2025-01-01) "
+        "is 90 days old, over its 80-day limit: rebuild it (vm-images/README.md)"
+    )
+    undated = dataclasses.replace(WIN10, built=None)
+    assert undated.check_fresh(built) == (
+        "golden image /var/lib/winterop/images/win10-22h2.qcow2 has no build date: "
+        "evaluation expiry unchecked"
     )
 
 
@@ -82,8 +87,9 @@ def test_image_freshness() -> None:
     ("changes", "words"),
     [
         ({"build": "19045"}, "is not like 10.0.19045"),
-        ({"uefi": UefiFirmware("/OVMF_CODE.fd")}, "UEFI needs vars_volume"),
-        ({"vars_volume": "x_VARS.fd"}, "UEFI needs vars_volume"),
+        ({"uefi": UefiFirmware("/OVMF_CODE.fd")}, "UEFI needs vars_disk"),
+        ({"vars_disk": "/x_VARS.fd"}, "UEFI needs vars_disk"),
+        ({"disk": "win10.qcow2"}, "must be an absolute path on the hypervisor"),
     ],
 )
 def test_bad_images(changes: dict[str, object], words: str) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from infra.proc import ProcessId
+from infra.windows.libvirt_pool.errors import HypervisorUnreachable
+from infra.windows.libvirt_pool.lease import stale_slots
 from infra.windows.libvirt_pool.owner import Harness, OwnerTag, VolumeRef, older_than
 from infra.windows.libvirt_pool.pool import WorkerVmSlot
 from infra.windows.libvirt_pool.reaper import main, reap_domains, reap_leases
@@ -174,3 +176,16 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     code = main(["--uri", node_file_uri(node), "--lease-dir", str(tmp_path / "none")])
     assert code == 0
     assert capsys.readouterr().out == "nothing to reap\n"
+
+
+def test_acquire_keeps_a_predecessor_record_it_could_not_reap(tmp_path: Path) -> None:
+    node, lease_dir, name = victim_leftovers(tmp_path)
+    node.unlink()  # the hypervisor cannot be reached now
+    config = make_config(node, lease_dir, capacity=1)
+    with pytest.raises(HypervisorUnreachable):
+        WorkerVmSlot.acquire(config, run_id="r2", worker="gw0")
+    record = lease_dir / "hv-test" / "slot-0.json"
+    assert record.exists() and name in record.read_text()
+    stale = stale_slots(lease_dir / "hv-test")  # the lock was given back
+    assert [s.slot for s in stale] == [0]
+    stale[0].release(keep_record=True)

@@ -200,17 +200,27 @@ def test_answer_cd_carries_the_scripts_the_answer_file_runs() -> None:
     assert "virtio-win-guest-tools.exe" in cd.group(1)
 
 
-def test_readme_inventory_example_is_valid_and_matches_the_builds() -> None:
-    readme = (IMAGES / "README.md").read_text()
-    block = re.search(r"```yaml\n(.*?)```", readme, re.S)
-    assert block is not None
-    doc = yaml.safe_load(block.group(1))
-    images = {i["profile"]: i for i in doc["hypervisors"][0]["images"]}
+def readme_inventory() -> str:
+    block = re.search(r"```yaml\n(.*?)```", (IMAGES / "README.md").read_text(), re.S)
+    assert block is not None, "README.md has no inventory example"
+    return block.group(1)
+
+
+def test_readme_inventory_example_matches_the_builds() -> None:
+    doc = yaml.safe_load(readme_inventory())
+    images = {i["profile"]: i for i in doc["images"]}
     assert images["win10-22h2"]["build"] == "10.0.19045"
     assert images["win11-23h2"]["build"] == "10.0.22631"
+    assert images["win11-23h2"]["tpm"] is True and "vars_disk" in images["win11-23h2"]
+    assert "uefi_loader" not in images["win10-22h2"]  # BIOS image
     profiles = ROOT / "emulator" / "profiles" / "data"
     for profile, image in images.items():
         assert (profiles / f"{profile}.yaml").is_file(), f"no winterop profile {profile}"
-        assert image["disk_path"].endswith("/" + image["image"])
-    assert set(doc["hypervisors"][0]["networks"]) == {"management", "direct", "nat", "dual-stack"}
-    assert doc["credentials"]["admin_password_env"].isupper()
+        assert image["disk"].endswith(f"/{profile}.qcow2")
+    assert set(doc["networks"]["topologies"]) == {"direct", "nat", "dual-stack"}
+
+
+def test_readme_inventory_example_is_a_valid_inventory() -> None:
+    inventory = pytest.importorskip("infra.windows.inventory")
+    parsed = inventory.parse_inventory(readme_inventory(), "vm-images/README.md")
+    assert [i.profile for i in parsed.images] == ["win10-22h2", "win11-23h2"]
