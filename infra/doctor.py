@@ -30,7 +30,9 @@ DEBIAN_PACKAGES = (
     "iproute2",
     "iputils-ping",
     "dnsmasq-base",
+    "chromium",
 )
+"""chromium renders the HTML report to PNG in the report's tests (tests/reports)."""
 PROGRAMS = ("/usr/sbin/charon-systemd", "tshark", "tcpdump", "nft", "ip", "ping")
 PYTHON_MODULES = ("vici", "pyshark", "cryptography", "OpenSSL", "Crypto")
 MIN_TSHARK = (4, 0)

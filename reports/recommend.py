@@ -1,0 +1,197 @@
+"""Recommended gateway settings per client build, derived only from cells that passed.
+
+Each line is a setting and the cells that back it: the gateway preset (with its documented
+source), the remote authentication, the IKE and ESP proposals the capture shows were chosen,
+the rekey and fragmentation settings the spec set (or charon's default when it left them
+unset), and the charon plugins the method needed. Nothing is inferred from failures
+(anchors.md: never infer "unsupported"); cells that did not pass are listed separately.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from reports.schema import Outcome
+from reports.swanctl import render
+from reports.views import CellView
+
+CHARON_DEFAULTS = {
+    "rekey_time": "4h IKE / 1h CHILD",
+    "fragmentation": "yes",
+    "proposals": "charon's default proposals",
+}
+
+
+@dataclass
+class Line:
+    topic: str
+    setting: str
+    detail: str = ""
+    cells: list[CellView] = field(default_factory=list)
+
+
+@dataclass
+class Snippet:
+    title: str
+    text: str
+    cells: list[CellView]
+
+
+@dataclass
+class Recommendation:
+    kind: str
+    profile: str
+    lines: list[Line]
+    snippets: list[Snippet]
+    not_passing: list[CellView]
+
+    @property
+    def page(self) -> str:
+        return f"recommended/{self.kind}-{self.profile}.html"
+
+
+def recommendations(views: list[CellView]) -> list[Recommendation]:
+    builds = sorted({(v.record.cell.client_kind, v.record.cell.profile) for v in views})
+    return [_for_build(kind, profile, views) for kind, profile in builds]
+
+
+def _for_build(kind: str, profile: str, views: list[CellView]) -> Recommendation:
+    mine = [
+        v for v in views if (v.record.cell.client_kind, v.record.cell.profile) == (kind, profile)
+    ]
+    passing = [v for v in mine if v.record.outcome is Outcome.PASSED]
+    lines: list[Line] = []
+    lines += _group(
+        passing, "Gateway preset", lambda v: [(v.record.cell.preset, v.record.gateway.source)]
+    )
+    lines += _group(passing, "Remote authentication", _remote_auth)
+    lines += _group(passing, "IKE proposal (chosen on the wire)", _chosen("ike"))
+    lines += _group(passing, "ESP proposal (chosen on the wire)", _chosen("esp"))
+    lines += _group(passing, "Configured proposals", _configured("proposals", "esp_proposals"))
+    lines += _group(passing, "Rekeying", _rekey)
+    lines += _group(passing, "Fragmentation", _fragmentation)
+    lines += _group(passing, "Topology", lambda v: [(v.record.cell.topology, _nat(v))])
+    lines += _group(passing, "charon plugin", _plugins)
+    return Recommendation(
+        kind, profile, lines, _snippets(passing), [v for v in mine if v not in passing]
+    )
+
+
+Setting = tuple[str, str]
+
+
+def _group(
+    views: Iterable[CellView], topic: str, settings: Callable[[CellView], list[Setting]]
+) -> list[Line]:
+    lines: dict[Setting, Line] = {}
+    for view in views:
+        for setting in settings(view):
+            lines.setdefault(setting, Line(topic, setting[0], setting[1])).cells.append(view)
+    return sorted(lines.values(), key=lambda line: (-len(line.cells), line.setting))
+
+
+def _connections(view: CellView) -> list[dict[str, Any]]:
+    conns = view.record.gateway.spec.get("connections", {})
+    return [c for c in conns.values() if isinstance(c, dict)]
+
+
+def _remote_auth(view: CellView) -> list[Setting]:
+    out = []
+    for conn in _connections(view):
+        remote = conn.get("remote", {})
+        text = f"remote.auth = {remote.get('auth', '?')}"
+        if "eap_id" in remote:
+            text += f", remote.eap_id = {remote['eap_id']}"
+        out.append((text, f"feature {view.record.cell.feature}"))
+    return out
+
+
+def _chosen(which: str) -> Callable[[CellView], list[Setting]]:
+    def settings(view: CellView) -> list[Setting]:
+        chosen = getattr(view.negotiated, which, None) if view.negotiated else None
+        return [] if chosen is None else [(chosen.swanctl, chosen.log)]
+
+    return settings
+
+
+def _configured(*keys: str) -> Callable[[CellView], list[Setting]]:
+    def settings(view: CellView) -> list[Setting]:
+        out = []
+        for conn in _connections(view):
+            children = [c for c in conn.get("children", {}).values() if isinstance(c, dict)]
+            for key, holder in (("proposals", [conn]), ("esp_proposals", children)):
+                if key not in keys:
+                    continue
+                for section in holder:
+                    value = section.get(key)
+                    text = f"{key} = {','.join(value)}" if value else f"{key} not set"
+                    out.append((text, "" if value else CHARON_DEFAULTS["proposals"]))
+        return out
+
+    return settings
+
+
+def _rekey(view: CellView) -> list[Setting]:
+    out = []
+    for conn in _connections(view):
+        for key in ("rekey_time", "reauth_time", "over_time", "rand_time"):
+            if key in conn:
+                out.append((f"IKE {key} = {conn[key]}", ""))
+        for child in conn.get("children", {}).values():
+            for key in ("rekey_time", "life_time", "rand_time"):
+                if isinstance(child, dict) and key in child:
+                    out.append((f"CHILD {key} = {child[key]}", ""))
+    return out or [("rekey times not set", f"charon default: {CHARON_DEFAULTS['rekey_time']}")]
+
+
+def _fragmentation(view: CellView) -> list[Setting]:
+    configured = [c.get("fragmentation") for c in _connections(view) if "fragmentation" in c]
+    text = f"fragmentation = {configured[0]}" if configured else "fragmentation not set"
+    detail = "" if configured else f"charon default: {CHARON_DEFAULTS['fragmentation']}"
+    if view.negotiated is not None and view.negotiated.fragmented:
+        detail += ("; " if detail else "") + "IKE fragments on the wire"
+    return [(text, detail)]
+
+
+def _nat(view: CellView) -> str:
+    if view.negotiated is not None and view.negotiated.nat_t:
+        return "UDP encapsulation on port 4500 seen on the wire"
+    return ""
+
+
+def _plugins(view: CellView) -> list[Setting]:
+    loaded = set(view.record.gateway.plugins)
+    needed = []
+    for conn in _connections(view):
+        remote = conn.get("remote", {})
+        auth = str(remote.get("auth", ""))
+        if auth.startswith("eap-") and auth in loaded:
+            needed.append((auth, f"for remote.auth = {auth}"))
+        if remote.get("eap_id") == "%any" and "eap-identity" in loaded:
+            needed.append(("eap-identity", "for remote.eap_id = %any (EAP-Identity round)"))
+        if conn.get("pools") and "attr" in loaded:
+            needed.append(("attr", "for the pools' DNS attributes"))
+    return needed
+
+
+def _snippets(passing: list[CellView]) -> list[Snippet]:
+    groups: dict[tuple[str, str], list[CellView]] = {}
+    for view in passing:
+        if view.record.gateway.spec:
+            key = (view.record.cell.preset, view.record.cell.feature)
+            groups.setdefault(key, []).append(view)
+    snippets = []
+    for (preset, feature), views in sorted(groups.items()):
+        first = views[0]
+        comments = [f"{preset} for {feature}: passed in {len(views)} cell(s)"]
+        if first.record.gateway.source:
+            comments.append(f"source: {first.record.gateway.source}")
+        if first.negotiated and first.negotiated.ike:
+            comments.append(f"chosen IKE proposal: {first.negotiated.ike.swanctl}")
+        if first.negotiated and first.negotiated.esp:
+            comments.append(f"chosen ESP proposal: {first.negotiated.esp.swanctl}")
+        text = render(first.record.gateway.spec, comments=tuple(comments))
+        snippets.append(Snippet(f"{preset} \u00b7 {feature}", text, views))
+    return snippets

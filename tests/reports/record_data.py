@@ -1,0 +1,71 @@
+"""Record the report builder's test data from real runs of the suites (run as root).
+
+    .venv/bin/python -m tests.reports.record_data
+
+Runs the auth suite twice with tests/reports/induce.py (scenarios "previous" and "current"),
+then copies each evidence root into tests/reports/data/<scenario>/, trimmed: charon's hex
+dumps are dropped from the logs (they are most of their size and none of their meaning).
+The captures, key tables, facts.json and records stay as the run wrote them. Refuses to
+write anything in which the secret scanner finds a private key or a credential.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from reports.secrets import findings
+from tests.reports.induce import SCENARIOS
+
+DATA = Path(__file__).parent / "data"
+LOGS = ("gateway.log", "client.log")
+MAX_LOG_LINES = 400
+_DUMP = re.compile(r"^\S+ \d+\[\w+\] (?:<[^>]*> )?(?:\s+\d+: [0-9A-F]{2} |.*=> \d+ bytes @ 0x)")
+
+
+def record(scenario: str, work: Path) -> Path:
+    evidence = work / scenario
+    env = dict(os.environ, WINTEROP_INDUCE=scenario)
+    command = [
+        sys.executable, "-m", "pytest", "-p", "tests.reports.induce", "-q",
+        f"--evidence-dir={evidence}", *SCENARIOS[scenario],
+    ]  # fmt: skip
+    subprocess.run(command, env=env, check=False)
+    return evidence
+
+
+def trim_log(path: Path) -> None:
+    lines = [line for line in path.read_text().splitlines() if not _DUMP.match(line)]
+    if len(lines) > MAX_LOG_LINES:
+        cut = len(lines) - MAX_LOG_LINES
+        lines = [*lines[:MAX_LOG_LINES], f"... [{cut} more lines trimmed for winterop's test data]"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def store(evidence: Path, target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(evidence, target)
+    for log in (p for name in LOGS for p in target.glob(f"*/{name}")):
+        trim_log(log)
+    for path in target.rglob("*"):
+        if path.is_file() and path.suffix != ".pcap":
+            found = findings(path.read_text(errors="replace"))
+            if found:
+                raise SystemExit(f"record_data: {path}: {', '.join(found)}; not stored")
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="winterop-record-") as work:
+        for scenario in SCENARIOS:
+            store(record(scenario, Path(work)), DATA / scenario)
+            print(f"record_data: {DATA / scenario}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
