@@ -8,23 +8,36 @@ transport with credentials from the environment, waits until the guest is ready
 guest's build against the image's. Whatever cannot be had raises `NoVmAvailable` with the
 reason, so the fixture layer can report it.
 
-Where VMs come from is a `VmProvider`. This module ships the one for `vms:` entries of the
-inventory (pre-provisioned VMs, leased across xdist workers with a file lock each); the
-libvirt pool (infra/windows/libvirt_pool*) provides throw-away VMs behind the same
-protocol and is passed in as `provider=`.
+Where VMs come from is a `VmProvider`:
+
+* `LibvirtVmProvider` (the default): throw-away VMs from the libvirt pool on the
+  inventory's hypervisors (infra/windows/libvirt_pool, mapped by inventory_pool). One VM
+  slot per xdist worker, taken on first use and given back when the session ends; a
+  fresh overlay and transient domain per test, or, with `reuse=True`, the same VM
+  reverted to its clean snapshot for the next test of the same image and topology
+  (per module, in practice) where the hypervisor can snapshot it.
+* `StaticVmProvider`: the inventory's `vms:` (pre-provisioned VMs, leased across xdist
+  workers with a file lock each). An inventory that lists `vms:` gets those first and the
+  pool for whatever they do not serve (`StaticFirstVmProvider`).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import datetime as dt
+import enum
 import fcntl
+import json
 import logging
 import os
+import re
+import secrets
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, runtime_checkable
 
 from infra.cell import Cell
 from infra.clients.protocol import WindowsClient
@@ -32,8 +45,17 @@ from infra.clients.windows import WindowsVmClient
 from infra.lab.lab import Lab
 from infra.lab.topology import TopologyKind
 from infra.windows.inventory import GoldenImage, Inventory, StaticVm, load_inventory
-from infra.windows.transports import Transport, open_transport, resolve_credentials
-from infra.windows.transports.probe import GuestFacts, wait_ready
+from infra.windows.inventory_pool import WorkerSlots, hypervisor_configs
+from infra.windows.libvirt_pool import readiness as pool_readiness
+from infra.windows.libvirt_pool.errors import GuestAgentUnavailable, PoolError
+from infra.windows.libvirt_pool.evidence import GuestLogCollector
+from infra.windows.libvirt_pool.naming import check_component
+from infra.windows.libvirt_pool.pool import WorkerVmSlot
+from infra.windows.libvirt_pool.vm import WindowsVm
+from infra.windows.libvirt_pool.waiting import REAL_CLOCK, Clock
+from infra.windows.scripts.logs import collect_logs
+from infra.windows.transports import Credentials, Transport, open_transport, resolve_credentials
+from infra.windows.transports.probe import GuestFacts, parse_facts, readiness_probe, wait_ready
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +63,9 @@ DEFAULT_LOCK_DIR = Path("/run/lock/winterop")
 """Lock files of leased static VMs (FHS /run/lock: cleared at boot, shared by workers)."""
 
 ClientFactory = Callable[[Cell, Lab], WindowsClient]
+TransportOpener = Callable[..., Transport]
+GUEST_LOGS_FILE = "windows-logs.json"
+"""What WindowsVmClient.collect_logs writes when the guest answered the collect-logs script."""
 
 
 class NoVmAvailable(RuntimeError):
@@ -124,7 +149,6 @@ class StaticVmProvider:
             raise NoVmAvailable(
                 f"{self.inventory.path}: no VM of image {image.name!r} on the {topology.value} "
                 f"network among vms: ({', '.join(v.name for v in self.inventory.vms) or 'none'})"
-                " and no libvirt pool was given to create one"
             )
         self.lock_dir.mkdir(parents=True, exist_ok=True)
         for vm in candidates:
@@ -142,6 +166,407 @@ class StaticVmProvider:
         )
 
 
+# --- VMs from the libvirt pool -----------------------------------------------------------
+
+
+class LeaseState(enum.Enum):
+    LEASED = "leased"  # a client drives the VM
+    PARKED = "parked"  # released, alive until its evidence is taken or the next lease
+    IDLE = "idle"  # kept with its clean snapshot for the next lease of the same cell shape
+    DONE = "done"  # discarded, or handed on to the next lease (reuse)
+
+
+@dataclass(eq=False)
+class LibvirtLease:
+    """A pool VM held for one client (a VmLease). Disposable: it is discarded or reverted to
+    its clean snapshot afterwards, so the client never has to undo what it did."""
+
+    provider: LibvirtVmProvider = field(repr=False)
+    slot: WorkerVmSlot = field(repr=False)
+    vm: WindowsVm
+    image: GoldenImage
+    checkpointed: bool = False
+    state: LeaseState = LeaseState.LEASED
+    evidence_taken: bool = False
+    disposable: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.vm.name.domain
+
+    @property
+    def address(self) -> str:
+        return self.vm.endpoint.host
+
+    def release(self) -> None:
+        """Give the VM back: discarded once its evidence is taken (or at the next lease)."""
+        self.provider.released(self)
+
+    def collect_evidence(self, directory: Path, *, screenshot: bool = True) -> list[Path]:
+        """The hypervisor's view of the VM into DIRECTORY: domain XML, state, addresses, the
+        pool's timeline, the console screenshot if SCREENSHOT (files named vm-*)."""
+        return self.provider.evidence(self, directory, screenshot=screenshot)
+
+
+class PooledVmClient(WindowsVmClient):
+    """A WindowsVmClient on a pool VM. Its logs also hold the host's view of the VM.
+
+    The fixtures close the client before collecting its logs; the VM therefore stays alive
+    after `close()` (its transports reconnect) until `collect_logs` has saved the guest's
+    and the host's evidence, and is discarded then, or at the worker's next lease. The
+    console screenshot (megabytes on QEMU) is taken when the guest's shell did not answer
+    the log collection (a hung or crashed Windows), or always with the provider's
+    `always_screenshot`.
+    """
+
+    def __init__(self, transport: Transport, *, lease: LibvirtLease, **kwargs: Any) -> None:
+        super().__init__(transport, **kwargs)
+        self.lease = lease
+
+    def collect_logs(self, directory: Path) -> list[Path]:
+        written = super().collect_logs(directory)
+        answered = any(p.name == GUEST_LOGS_FILE for p in written)
+        screenshot = self.lease.provider.always_screenshot or not answered
+        return written + self.lease.collect_evidence(directory, screenshot=screenshot)
+
+
+class GuestShell:
+    """The admin transport to the address the pool discovered (readiness probe, guest logs)."""
+
+    def __init__(self, open_admin: Callable[[str], Transport]) -> None:
+        self._open = open_admin
+        self._host: str | None = None
+        self._transport: Transport | None = None
+
+    def to(self, host: str) -> Transport:
+        if self._transport is None or host != self._host:
+            self.close()
+            self._transport, self._host = self._open(host), host
+        return self._transport
+
+    def current(self) -> Transport:
+        if self._transport is None:
+            raise PoolError("the guest's management address was never found: no shell to ask")
+        return self._transport
+
+    def close(self) -> None:
+        transport, self._transport, self._host = self._transport, None, None
+        if transport is not None:
+            transport.close()
+
+
+def transport_probe(shell: GuestShell, timeout: float) -> pool_readiness.Probe:
+    """The pool's readiness probe: the transport answers the readiness script and RasMan,
+    IKEEXT, BFE and PolicyAgent run (a transport error is the pool's 'not yet')."""
+    script = readiness_probe()
+
+    def probe(endpoint: pool_readiness.GuestEndpoint) -> pool_readiness.ProbeResult:
+        transport = shell.to(endpoint.host)
+        facts = parse_facts(transport.run(script, timeout).parse().unwrap())
+        return pool_readiness.ProbeResult(
+            facts.ready, f"{transport.name} {transport.target}: {facts.describe()}"
+        )
+
+    return probe
+
+
+def guest_log_collector(shell: GuestShell, since: dt.datetime, timeout: float) -> GuestLogCollector:
+    """The pool's guest-log collector: the collect-logs script's document, as a file."""
+
+    def collect() -> Mapping[str, bytes]:
+        data = shell.current().run(collect_logs(since), timeout).parse().unwrap()
+        return {GUEST_LOGS_FILE: json.dumps(data, indent=2, sort_keys=True).encode()}
+
+    return collect
+
+
+def run_id_from_lab(lab_name: str, worker: str) -> str | None:
+    """The run id in a lab name `<run>-<worker>-<pid>-<n>` (infra.lab.Lab.up), if valid."""
+    match = re.fullmatch(rf"(.+)-{re.escape(worker)}-\d+-\d+", lab_name)
+    if match is None:
+        return None
+    try:
+        return check_component("run id", match.group(1))
+    except ValueError:
+        return None
+
+
+class LibvirtVmProvider:
+    """VMs from the libvirt pool on the inventory's hypervisors, for one xdist worker.
+
+    The worker's VM slot is taken on the first lease (on a hypervisor holding the image;
+    inventory_pool.WorkerSlots) and given back by `close()` at session end. Each lease
+    boots a fresh overlay + transient domain and waits until the inventory's transport
+    answers with the VPN services running; or, with REUSE, the VM of the previous lease
+    is reverted to the clean snapshot taken after its boot when the next lease asks for
+    the same image and topology (consecutive tests of a module, in practice). Where the
+    hypervisor cannot snapshot the VM (UEFI guests before libvirt 10.10), it is not reused.
+
+    A failed boot saves the pool's evidence (and the guest's logs if its shell answered)
+    under EVIDENCE_ROOT/vm-boot-failures/ and raises NoVmAvailable naming that folder.
+    A test's evidence gets the host's view of its VM through PooledVmClient.collect_logs.
+    """
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        *,
+        worker: str = "main",
+        run_id: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        opener: TransportOpener = open_transport,
+        reuse: bool = False,
+        lease_dir: Path | None = None,
+        lease_timeout: float = 1800.0,
+        poll_interval: float = 2.0,
+        agent_build_check: bool = False,
+        always_screenshot: bool = False,
+        evidence_root: Path | None = None,
+        clock: Clock = REAL_CLOCK,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.inventory = inventory
+        self.configs = hypervisor_configs(inventory, lease_dir=lease_dir)
+        self.worker = check_component("worker id", worker)
+        self.run_id = None if run_id is None else check_component("run id", run_id)
+        self.environ = os.environ if environ is None else environ
+        self.opener = opener
+        self.reuse = reuse
+        self.lease_timeout = lease_timeout
+        self.poll_interval = poll_interval
+        # The build is checked from the transport probe's Win32_OperatingSystem (make_factory);
+        # the guest agent's report is an extra check, off by default (its format on Windows is
+        # not yet confirmed, windows-driving.md 15, and the TEST driver has no agent).
+        self.agent_build_check = agent_build_check
+        self.always_screenshot = always_screenshot
+        self.evidence_root = evidence_root
+        self.clock = clock
+        self.today = today
+        self.slots: WorkerSlots | None = None
+        self.held: LibvirtLease | None = None
+        self._boots = 0
+        self._closed = False
+
+    # --- VmProvider -----------------------------------------------------------------------
+
+    def lease(self, image: GoldenImage, topology: TopologyKind, lab: Lab) -> LibvirtLease:
+        if self._closed:
+            raise NoVmAvailable("the libvirt VM provider is closed (the session is ending)")
+        if self.held is not None and self.held.state is LeaseState.LEASED:
+            raise NoVmAvailable(
+                f"worker {self.worker} still uses VM {self.held.name} ({self.held.image.profile}):"
+                " the pool gives each xdist worker one VM at a time (one slot of hypervisor "
+                f"{self.held.slot.config.name}); close its client first"
+            )
+        admin = resolve_credentials(self.inventory.admin, self.environ)
+        evidence: Path | None = None
+        try:
+            previous = self._take_back(want=(image.profile, topology))
+            slot = self._worker_slots(lab).slot_for(image.profile)
+            shell = GuestShell(lambda host: self._open_admin(host, admin))
+            try:
+                vm = None if previous is None else self._revive(previous, shell)
+                checkpointed = previous is not None and vm is not None
+                if vm is None:
+                    evidence = self._boot_evidence_dir(image, topology)
+                    vm = self._boot(slot, image, topology, shell, evidence)
+                    checkpointed = self._checkpoint(vm)
+            finally:
+                shell.close()
+        except PoolError as exc:
+            where = (
+                f" (VM evidence: {evidence})" if evidence is not None and evidence.exists() else ""
+            )
+            raise NoVmAvailable(
+                f"{self.inventory.path}: the libvirt pool has no {image.profile} VM on the "
+                f"{topology.value} network: {exc}{where}"
+            ) from exc
+        lease = LibvirtLease(self, slot, vm, image, checkpointed)
+        self.held = lease
+        log.info("leased pool VM %s (%s) for %s", lease.name, lease.address, lab.name)
+        return lease
+
+    def close(self) -> None:
+        """Discard the VM still held, give the slot back (session end). Idempotent; raises
+        PoolError after doing all it can if something was left for the reaper."""
+        if self._closed:
+            return
+        self._closed = True
+        problems = []
+        held, self.held = self.held, None
+        if held is not None and held.state is not LeaseState.DONE:
+            held.state = LeaseState.DONE
+            try:
+                held.slot.discard(held.vm)
+            except PoolError as exc:
+                problems.append(str(exc))
+        if self.slots is not None:
+            try:
+                self.slots.release()
+            except PoolError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise PoolError("; ".join(problems))
+
+    # --- called by LibvirtLease -----------------------------------------------------------
+
+    def released(self, lease: LibvirtLease) -> None:
+        if lease.state is not LeaseState.LEASED:
+            return
+        if lease.evidence_taken:
+            self._finish(lease)
+        else:
+            lease.state = LeaseState.PARKED
+
+    def evidence(self, lease: LibvirtLease, directory: Path, *, screenshot: bool) -> list[Path]:
+        if lease.state is LeaseState.DONE or lease is not self.held:
+            return []
+        written = lease.vm.collect_evidence(directory, screenshot=screenshot)
+        lease.evidence_taken = True
+        if lease.state is LeaseState.PARKED:
+            try:
+                self._finish(lease)
+            except PoolError as exc:  # the evidence must still be returned
+                log.error("discarding %s: %s", lease.name, exc)
+                problem = directory / "vm-discard-error.txt"
+                problem.write_text(f"{exc}\n")
+                written.append(problem)
+        return written
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _finish(self, lease: LibvirtLease) -> None:
+        """A released VM whose evidence is taken: keep it for reuse, or discard it."""
+        if self.reuse and lease.checkpointed:
+            lease.state = LeaseState.IDLE
+            return
+        lease.state = LeaseState.DONE
+        self.held = None
+        lease.slot.discard(lease.vm)
+
+    def _take_back(self, *, want: tuple[str, TopologyKind]) -> LibvirtLease | None:
+        """End the previous lease's VM before the next lease; return it if it can serve
+        WANT (reuse on, clean snapshot taken, same image and topology), else discard it."""
+        held, self.held = self.held, None
+        if held is None or held.state is LeaseState.DONE:
+            return None
+        state, held.state = held.state, LeaseState.DONE
+        if self.reuse and held.checkpointed and want == (held.vm.image.profile, held.vm.topology):
+            return held
+        wanted = f"{want[0]} on {want[1].value}"
+        held.vm.note(f"discarded when {state.value}: the next lease wants {wanted}")
+        held.slot.discard(held.vm)
+        return None
+
+    def _worker_slots(self, lab: Lab) -> WorkerSlots:
+        if self.slots is None:
+            run_id = self.run_id or run_id_from_lab(lab.name, self.worker) or secrets.token_hex(3)
+            self.slots = WorkerSlots(
+                self.configs,
+                run_id=run_id,
+                worker=self.worker,
+                lease_timeout=self.lease_timeout,
+                interval=self.poll_interval,
+                clock=self.clock,
+                today=self.today,
+            )
+        return self.slots
+
+    def _open_admin(self, host: str, admin: Credentials) -> Transport:
+        choice = self.inventory.transport
+        return self.opener(choice.kind, host, admin, wsman=choice.wsman, ssh=choice.ssh)
+
+    def _boot_evidence_dir(self, image: GoldenImage, topology: TopologyKind) -> Path | None:
+        self._boots += 1
+        if self.evidence_root is None:
+            return None
+        name = f"{self.worker}-{image.profile}-{topology.value}-{self._boots}"
+        return self.evidence_root / "vm-boot-failures" / name
+
+    def _boot(
+        self,
+        slot: WorkerVmSlot,
+        image: GoldenImage,
+        topology: TopologyKind,
+        shell: GuestShell,
+        evidence: Path | None,
+    ) -> WindowsVm:
+        timeouts = self.inventory.timeouts
+        return slot.boot(
+            image.profile,
+            topology,
+            probe=transport_probe(shell, min(60.0, timeouts.script)),
+            verify_build=self.agent_build_check,
+            address_timeout=timeouts.ready,
+            ready_timeout=timeouts.ready,
+            poll_interval=self.poll_interval,
+            evidence_dir=evidence,
+            guest_logs=guest_log_collector(shell, dt.datetime.now(dt.UTC), timeouts.script),
+            clock=self.clock,
+        )
+
+    def _checkpoint(self, vm: WindowsVm) -> bool:
+        if not self.reuse:
+            return False
+        try:
+            vm.checkpoint()
+        except PoolError as exc:
+            vm.note(f"no clean snapshot, so this VM is not reused: {exc}")
+            return False
+        return True
+
+    def _revive(self, previous: LibvirtLease, shell: GuestShell) -> WindowsVm | None:
+        """PREVIOUS's VM reverted to its clean snapshot and ready again; None (and the VM
+        discarded) if that fails, so the caller boots a fresh one."""
+        vm = previous.vm
+        try:
+            try:
+                vm.restore()
+            except GuestAgentUnavailable as exc:  # reverted; only the clock push failed
+                vm.note(f"clock not resynced after the revert: {exc}")
+            result = pool_readiness.wait_ready(
+                transport_probe(shell, min(60.0, self.inventory.timeouts.script)),
+                vm.endpoint,
+                timeout=self.inventory.timeouts.ready,
+                interval=self.poll_interval,
+                clock=self.clock,
+            )
+        except PoolError as exc:
+            vm.note(f"not reused, discarded: {exc}")
+            previous.slot.discard(vm)
+            return None
+        vm.note(f"reused from its clean snapshot; ready: {result.detail}")
+        return vm
+
+
+@runtime_checkable
+class ClosableProvider(Protocol):
+    def close(self) -> None: ...
+
+
+class StaticFirstVmProvider:
+    """An inventory with `vms:`: its static VMs first, the libvirt pool for the rest."""
+
+    def __init__(self, static: StaticVmProvider, pool: LibvirtVmProvider) -> None:
+        self.static = static
+        self.pool = pool
+
+    def lease(self, image: GoldenImage, topology: TopologyKind, lab: Lab) -> VmLease:
+        try:
+            return self.static.lease(image, topology, lab)
+        except NoVmAvailable as static_reason:
+            try:
+                return self.pool.lease(image, topology, lab)
+            except NoVmAvailable as pool_reason:
+                raise NoVmAvailable(f"{static_reason}; and {pool_reason}") from pool_reason
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+# --- the factory ------------------------------------------------------------------------
+
+
 class WrongBuild(NoVmAvailable):
     """The leased VM runs another Windows build than its golden image says."""
 
@@ -157,24 +582,50 @@ def _check_build(image: GoldenImage, facts: GuestFacts, lease: VmLease) -> None:
         )
 
 
-TransportOpener = Callable[..., Transport]
-
-
-def make_factory(
+def default_provider(
     inventory: Inventory,
-    provider: VmProvider | None = None,
     *,
     environ: Mapping[str, str] | None = None,
     opener: TransportOpener = open_transport,
-) -> ClientFactory:
-    """The per-cell factory for an already loaded inventory (see module docstring).
+    worker: str = "main",
+    run_id: str | None = None,
+    evidence_root: Path | None = None,
+) -> LibvirtVmProvider | StaticFirstVmProvider:
+    """The libvirt pool on the inventory's hypervisors; static `vms:` first if it lists any."""
+    pool = LibvirtVmProvider(
+        inventory,
+        worker=worker,
+        run_id=run_id,
+        environ=environ,
+        opener=opener,
+        evidence_root=evidence_root,
+    )
+    if not inventory.vms:
+        return pool
+    return StaticFirstVmProvider(StaticVmProvider(inventory), pool)
 
-    `opener` builds transports (`open_transport`'s signature); tests pass a double.
-    """
-    vms = provider or StaticVmProvider(inventory)
-    env = os.environ if environ is None else environ
 
-    def make(cell: Cell, lab: Lab) -> WindowsClient:
+class WindowsClientFactory:
+    """`factory(cell, lab) -> WindowsClient` (see module docstring); `close()` at session end
+    gives back what the provider holds if the factory made it."""
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        provider: VmProvider,
+        *,
+        environ: Mapping[str, str],
+        opener: TransportOpener,
+        owns_provider: bool,
+    ) -> None:
+        self.inventory = inventory
+        self.provider = provider
+        self.environ = environ
+        self.opener = opener
+        self.owns_provider = owns_provider
+
+    def __call__(self, cell: Cell, lab: Lab) -> WindowsClient:
+        inventory = self.inventory
         image = inventory.image_for_profile(cell.profile)
         if image is None:
             profiles = ", ".join(i.profile for i in inventory.images)
@@ -186,12 +637,12 @@ def make_factory(
             raise NoVmAvailable(
                 f"{inventory.path}: networks.topologies names no {cell.topology.value} network"
             )
-        lease = vms.lease(image, cell.topology, lab)
+        lease = self.provider.lease(image, cell.topology, lab)
         transports: list[Transport] = []
         try:
-            admin = resolve_credentials(inventory.admin, env)
+            admin = resolve_credentials(inventory.admin, self.environ)
             choice = inventory.transport
-            transport = opener(
+            transport = self.opener(
                 choice.kind, lease.address, admin, wsman=choice.wsman, ssh=choice.ssh
             )
             transports.append(transport)
@@ -200,13 +651,24 @@ def make_factory(
             user_transport = None
             test_user = None
             if inventory.test_user is not None:
-                user_creds = resolve_credentials(inventory.test_user, env)
+                user_creds = resolve_credentials(inventory.test_user, self.environ)
                 test_user = user_creds.user
                 if choice.user_kind is not None:
-                    user_transport = opener(
+                    user_transport = self.opener(
                         choice.user_kind, lease.address, user_creds, ssh=choice.ssh
                     )
                     transports.append(user_transport)
+            if isinstance(lease, LibvirtLease):
+                return PooledVmClient(
+                    transport,
+                    lease=lease,
+                    profile=cell.profile,
+                    user_transport=user_transport,
+                    test_user=test_user,
+                    timeouts=inventory.timeouts,
+                    disposable=True,
+                    on_close=lease.release,
+                )
             return WindowsVmClient(
                 transport,
                 profile=cell.profile,
@@ -222,10 +684,91 @@ def make_factory(
             lease.release()
             raise
 
-    return make
+    def close(self) -> None:
+        if self.owns_provider and isinstance(self.provider, ClosableProvider):
+            self.provider.close()
+
+
+def make_factory(
+    inventory: Inventory,
+    provider: VmProvider | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    opener: TransportOpener = open_transport,
+    worker: str = "main",
+    run_id: str | None = None,
+    evidence_root: Path | None = None,
+) -> WindowsClientFactory:
+    """The per-cell factory for an already loaded inventory (see module docstring).
+
+    Without PROVIDER the factory makes (and owns) `default_provider`'s; WORKER, RUN_ID and
+    EVIDENCE_ROOT go to it. `opener` builds transports (`open_transport`'s signature);
+    tests pass a double.
+    """
+    env = os.environ if environ is None else environ
+    owns = provider is None
+    vms = provider or default_provider(
+        inventory,
+        environ=env,
+        opener=opener,
+        worker=worker,
+        run_id=run_id,
+        evidence_root=evidence_root,
+    )
+    return WindowsClientFactory(inventory, vms, environ=env, opener=opener, owns_provider=owns)
 
 
 _FACTORIES: weakref.WeakKeyDictionary[Any, ClientFactory] = weakref.WeakKeyDictionary()
+
+
+def run_identity(config: OptionSource) -> tuple[str, str | None]:
+    """(xdist worker id or 'main', the run id if the config carries one).
+
+    Workers get the run id from xdist's workerinput (fixtures/options.py puts it there);
+    a run without xdist has it in WINTEROP_RUN_ID or else in its labs' names.
+    """
+    workerinput = getattr(config, "workerinput", None)
+    if isinstance(workerinput, Mapping):
+        run_id = workerinput.get("winterop_run_id")
+        return str(workerinput.get("workerid", "main")), None if run_id is None else str(run_id)
+    return "main", os.environ.get("WINTEROP_RUN_ID") or None
+
+
+def evidence_root(config: OptionSource) -> Path | None:
+    """--evidence-dir, resolved against the pytest root as fixtures/evidence.py does."""
+    rootpath = getattr(config, "rootpath", None)
+    if not isinstance(rootpath, Path):
+        return None
+    try:
+        option = config.getoption("--evidence-dir")
+    except ValueError:  # pytest: no such option (winterop's plugin not loaded)
+        return None
+    if option is None:
+        return None
+    root = Path(str(option))
+    return root if root.is_absolute() else rootpath / root
+
+
+def _close_at_session_end(config: OptionSource, factory: WindowsClientFactory) -> None:
+    """Give the worker's VM slot back when pytest unconfigures (atexit otherwise)."""
+
+    def close() -> None:
+        try:
+            factory.close()
+        except Exception as exc:  # the session is over; the reaper gets what is left
+            log.error(
+                "giving back the windows VMs of %s failed: %s; run `python -m "
+                "infra.windows.inventory_pool reap --inventory %s`",
+                factory.inventory.path,
+                exc,
+                factory.inventory.path,
+            )
+
+    add_cleanup = getattr(config, "add_cleanup", None)
+    if callable(add_cleanup):
+        add_cleanup(close)
+    else:
+        atexit.register(close)
 
 
 def windows_client_factory(
@@ -237,7 +780,8 @@ def windows_client_factory(
     """The factory for `pytest --clients windows --inventory FILE` (one per config).
 
     Raises InventoryError (file, line, field) for a bad inventory, ValueError without
-    --inventory (the fixture layer skips the windows kind before calling this).
+    --inventory (the fixture layer skips the windows kind before calling this). The VMs it
+    leases are given back when the config is cleaned up (pytest unconfigure).
     """
     cached = _FACTORIES.get(config) if provider is None and environ is None else None
     if cached is not None:
@@ -245,7 +789,17 @@ def windows_client_factory(
     path = config.getoption("--inventory")
     if path is None:
         raise ValueError("the windows client kind needs --inventory (a lab inventory file)")
-    factory = make_factory(load_inventory(Path(str(path))), provider, environ=environ)
+    worker, run_id = run_identity(config)
+    factory = make_factory(
+        load_inventory(Path(str(path))),
+        provider,
+        environ=environ,
+        worker=worker,
+        run_id=run_id,
+        evidence_root=evidence_root(config),
+    )
+    if provider is None:
+        _close_at_session_end(config, factory)
     if provider is None and environ is None:
         # An option source that cannot be weakly referenced is simply not cached.
         with contextlib.suppress(TypeError):

@@ -31,8 +31,12 @@ def collect_evidence(
     *,
     timeline: Sequence[str] = (),
     guest_logs: GuestLogCollector | None = None,
+    screenshot: bool = True,
 ) -> list[Path]:
-    """Write what can be learned about DOMAIN into DEST; return the files written."""
+    """Write what can be learned about DOMAIN into DEST; return the files written.
+
+    SCREENSHOT False leaves out the console image (QEMU sends an uncompressed PPM of some
+    megabytes: worth it for a VM in trouble, not for every passing test)."""
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     errors: list[str] = []
@@ -51,7 +55,7 @@ def collect_evidence(
         except Exception as exc:  # evidence is best effort: never mask the test's failure
             errors.append(f"{what}: {type(exc).__name__}: {exc}")
 
-    def screenshot() -> None:
+    def take_screenshot() -> None:
         mime, data = domain.screenshot()
         save(f"vm-screenshot.{_EXTENSIONS.get(mime, 'bin')}", data)
 
@@ -77,7 +81,8 @@ def collect_evidence(
             save(f"vm-guest-{Path(name).name}", data)
 
     attempt("domain XML", lambda: save("vm-domain.xml", domain.xml()))
-    attempt("screenshot", screenshot)
+    if screenshot:
+        attempt("screenshot", take_screenshot)
     attempt("state", state)
     attempt("addresses", addresses)
     if guest_logs is not None:

@@ -21,7 +21,7 @@ Command line: `python -m infra.windows.libvirt_pool.reaper --uri qemu+ssh://... 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,14 +136,18 @@ def reap_leases(
     lease_dir: Path | None = None,
     *,
     connect: Callable[[str], AbstractContextManager[Hypervisor]] = Hypervisor.open,
+    hypervisors: Collection[str] | None = None,
 ) -> VmReapReport:
-    """Reap every stale lease record under LEASE_DIR (all hypervisors).
+    """Reap every stale lease record under LEASE_DIR (all hypervisors, or only those named
+    in HYPERVISORS: one inventory's, so another lab's unreachable host is not contacted).
 
     CONNECT opens the record's URI as a context manager (default: a new connection).
     """
     report = VmReapReport()
     root = lease_dir or default_lease_dir()
     for directory in sorted(p for p in root.glob("*") if p.is_dir()):
+        if hypervisors is not None and directory.name not in hypervisors:
+            continue
         for lease in stale_slots(directory):
             record = lease.predecessor
             assert record is not None

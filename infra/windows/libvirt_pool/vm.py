@@ -96,6 +96,12 @@ class WindowsVm:
         return self.resync_clock()
 
     def collect_evidence(
-        self, dest: Path, *, guest_logs: GuestLogCollector | None = None
+        self, dest: Path, *, guest_logs: GuestLogCollector | None = None, screenshot: bool = True
     ) -> list[Path]:
-        return collect_evidence(self.domain, dest, timeline=self.timeline, guest_logs=guest_logs)
+        return collect_evidence(
+            self.domain,
+            dest,
+            timeline=self.timeline,
+            guest_logs=guest_logs,
+            screenshot=screenshot,
+        )
