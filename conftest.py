@@ -4,6 +4,8 @@ pytest_plugins = [
     "fixtures.options",
     "fixtures.lab",
     "fixtures.clients",
+    "fixtures.expectations",
     "fixtures.evidence",
+    "fixtures.results",
     "fixtures.interop",
 ]

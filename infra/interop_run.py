@@ -18,12 +18,20 @@ from infra.capture.facts import CaptureFacts
 from infra.capture.keys import write_decryption_table
 from infra.capture.tcpdump import Capture
 from infra.cell import Cell
-from infra.clients.protocol import ConnectOutcome, Credentials, VpnProfile, WindowsClient
+from infra.client_setup import ClientSetup, client_setup
+from infra.clients.protocol import (
+    ClientKind,
+    ConnectOutcome,
+    Credentials,
+    VpnProfile,
+    WindowsClient,
+)
 from infra.gateway.gateway import Gateway
 from infra.gateway.presets import PRESETS
 from infra.gateway.spec import EapSecret, GatewaySpec
 from infra.lab.lab import Lab
 from infra.pki.lab_pki import LabPki
+from infra.pki.variants import GatewayCertVariant
 
 PROFILE_NAME = "winterop"
 """The VPN profile (connection) name every suite dials."""
@@ -61,11 +69,18 @@ class InteropRun:
         eap: LabCredentials,
         make_client: ClientFactory,
         spec: GatewaySpec | None = None,
+        gateway_cert: GatewayCertVariant = GatewayCertVariant.GOOD,
+        setup: ClientSetup | None = None,
     ) -> None:
         self.cell = cell
         self.pki = pki
         self.eap = eap
         self.spec = spec or PRESETS[cell.preset](cell.auth, (eap.secret(),))
+        self.gateway_cert = gateway_cert
+        """Which gateway certificate to present; charon's local ID is that certificate's
+        identity (Gateway.identity), since a gateway can only prove what it holds."""
+        self.setup = setup if setup is not None else client_setup(cell.preset)
+        """The Windows-side setup the preset's documentation prescribes."""
         self.lab = Lab.up(cell.topology, run_id, worker)
         self.gateway: Gateway | None = None
         self.capture: Capture | None = None
@@ -89,20 +104,32 @@ class InteropRun:
     def start(self) -> InteropRun:
         """Gateway up and configured, capture listening, client ready with certificates."""
         self.gateway = Gateway(
-            self.lab, self.spec, certificate=self.pki.gateway(), ca=self.pki.root_ca
+            self.lab,
+            self.spec,
+            certificate=self.pki.gateway(self.gateway_cert),
+            ca=self.pki.root_ca,
         )
         self.gateway.launch()
         self.capture = Capture(self.lab, self.pcap)
         self.capture.start()
         self.gateway.finish_start()
         self.client = self._make_client(self.cell, self.lab)
-        self.client.install_root_ca(self.pki.root_ca)
+        for root in self.pki.trusted_roots:
+            self.client.install_root_ca(root)
         if self.cell.auth is AuthCase.MACHINE_CERT:
             self.client.install_machine_certificate(self.pki.machine())
         elif self.cell.auth is AuthCase.EAP_TLS:
             self.client.install_user_certificate(self.pki.user())
+        if self.client.kind is not ClientKind.REFERENCE:
+            for name, value in self.setup.registry:
+                self.client.set_registry_value(name, value)
         self.client.add_vpn_connection(
-            VpnProfile(PROFILE_NAME, self.server_address, self.cell.auth)
+            VpnProfile(
+                PROFILE_NAME,
+                self.server_address,
+                self.cell.auth,
+                encryption_level=self.setup.encryption_level,
+            )
         )
         return self
 
@@ -130,10 +157,11 @@ class InteropRun:
         written: list[Path] = []
         try:
             if self.client is not None:
+                # Close first, so the client log also shows the hang-up.
+                self.client.close()
                 if evidence is not None:
                     evidence.mkdir(parents=True, exist_ok=True)
                     written += self.client.collect_logs(evidence)
-                self.client.close()
             if self.capture is not None:
                 self.capture.stop()
             if self.gateway is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from infra.clients.protocol import ConnectOutcome, WindowsClient
@@ -49,3 +50,37 @@ def assert_reaches(client: WindowsClient, address: str) -> None:
     assert client.reach(address), (
         f"expected a ping from the client to {address} through the tunnel; no answer"
     )
+
+
+def gateway_log(gateway: Gateway) -> list[str]:
+    """charon's log lines so far (the gateway's own words about what it parsed)."""
+    return Path(gateway.log_path).read_text(errors="replace").splitlines()
+
+
+def assert_gateway_parsed(gateway: Gateway, message: str, payloads: str) -> None:
+    """charon logged `parsed MESSAGE [ PAYLOADS ]`, e.g. MESSAGE `IKE_SA_INIT request 0`."""
+    lines = gateway_log(gateway)
+    wanted = f"parsed {message} [ {payloads} ]"
+    if any(wanted in line for line in lines):
+        return
+    seen = [line.split("] ", 1)[-1] for line in lines if f"parsed {message.split()[0]}" in line]
+    raise AssertionError(
+        f"expected the gateway log to show '{wanted}'; its parsed "
+        f"{message.split()[0]} lines are:\n  " + "\n  ".join(seen or ["(none)"])
+    )
+
+
+def assert_gateway_logged_in_order(gateway: Gateway, expected: list[str], what: str) -> None:
+    """The gateway log contains the EXPECTED fragments on distinct lines, in this order."""
+    lines = gateway_log(gateway)
+    position = 0
+    for fragment in expected:
+        found = next((i for i in range(position, len(lines)) if fragment in lines[i]), None)
+        if found is None:
+            seen = [line.split("] ", 1)[-1] for line in lines if "vendor ID" in line]
+            raise AssertionError(
+                f"expected the gateway log to name {what} in order {expected}; "
+                f"'{fragment}' missing after line {position}; vendor ID lines:\n  "
+                + "\n  ".join(seen or ["(none)"])
+            )
+        position = found + 1

@@ -10,17 +10,21 @@ from __future__ import annotations
 import pytest
 
 from fixtures.interop import StartInterop
-from fixtures.matrix import params, reference_cells
+from fixtures.matrix import emulated_cells, params, reference_cells
 from infra.auth_cases import AuthCase
+from infra.capture.facts import CaptureFacts
 from infra.cell import Cell
-from infra.clients.protocol import Credentials
-from infra.interop_run import PROFILE_NAME
+from infra.clients.protocol import ClientKind, Credentials
+from infra.interop_run import PROFILE_NAME, InteropRun
 from infra.lab.topology import TopologyKind
 from suites import ends
+from suites import windows_reference as ref
 from suites import wire as w
 
 TOPOLOGIES = [TopologyKind.DIRECT, TopologyKind.NAT]
-CELLS = reference_cells(AuthCase, ["docs-recommended"], TOPOLOGIES)
+CELLS = reference_cells(AuthCase, ["docs-recommended"], TOPOLOGIES) + emulated_cells(
+    [AuthCase.MACHINE_CERT], ["docs-recommended"], TOPOLOGIES
+)
 WRONG_PASSWORD = [
     Cell(c.client_kind, c.profile, c.auth, c.preset, c.topology, variant="wrong-password")
     for c in CELLS
@@ -64,6 +68,33 @@ def test_connect(interop: StartInterop, cell: Cell) -> None:
         w.assert_eap_method(facts, cell.auth.eap_type)
         w.assert_initiator_auth(facts, {w.SHARED_KEY_MIC})
     w.assert_nat(facts, str(run.lab.plan.client_address), behind_nat=nat is not None)
+    if cell.client_kind is not ClientKind.REFERENCE and cell.auth is AuthCase.MACHINE_CERT:
+        assert_windows_machine_cert_wire(run, facts)
+
+
+def assert_windows_machine_cert_wire(run: InteropRun, facts: CaptureFacts) -> None:
+    """What windows-client-behavior.md says this Windows build sends in case A, checked in
+    the gateway-side capture and in the gateway's own log: the IKE_SA_INIT payload order
+    (1.2), the four vendor IDs in order (1.4), the IKE proposals of the build with the
+    preset's registry values in order and with ENCR, INTEG, PRF, D-H transform order
+    (1.5, 1.6), and the first IKE_AUTH request `IDi CERT CERTREQ AUTH N(MOBIKE_SUP) CP SA
+    TSi TSr` without IDr, with the lab root among the CERTREQ hashes and AUTH method 1 (2.2,
+    2.5)."""
+    assert run.gateway is not None
+    build = ref.build_facts(run.cell.profile)
+    init = w.assert_init_request(facts, ref.init_payloads(build))
+    w.assert_vendor_ids(init, ref.vendor_ids(build.nt5_version))
+    w.assert_proposals(init, ref.ike_offer(build, run.setup), w.PROTOCOL_IKE)
+    auth = w.assert_first_auth_request(facts, ref.AUTH_MACHINE_CERT)
+    w.assert_certreq_contains(auth, run.pki.root_ca.key_sha1_spki(), "the lab root CA")
+    w.assert_initiator_auth(facts, {1})
+    ends.assert_gateway_parsed(run.gateway, "IKE_SA_INIT request 0", ref.init_payloads(build))
+    ends.assert_gateway_parsed(run.gateway, "IKE_AUTH request 1", ref.AUTH_MACHINE_CERT)
+    ends.assert_gateway_logged_in_order(
+        run.gateway,
+        [line.format(nt5=build.nt5_version) for line in ref.GATEWAY_VENDOR_LINES],
+        "the Microsoft vendor IDs",
+    )
 
 
 @pytest.mark.auth

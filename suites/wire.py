@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from infra.capture.facts import CaptureFacts, IkeMessage
+from infra.capture.facts import CaptureFacts, IkeMessage, Transform
 
+IKE_SA_INIT = 34
 IKE_AUTH = 35
 AUTH_PAYLOAD = 39
 SIGNATURE_METHODS = {1: "RSA signature", 9: "ECDSA P-256", 10: "ECDSA P-384", 14: "RFC 7427"}
 SHARED_KEY_MIC = 2
+NO_PROPOSAL_CHOSEN = 14
+PROTOCOL_IKE, PROTOCOL_ESP = 1, 3
 
 
 def ladder(messages: Iterable[IkeMessage]) -> str:
@@ -67,4 +70,127 @@ def assert_nat(wire: CaptureFacts, client_address: str, *, behind_nat: bool) -> 
         f"{'differ from' if behind_nat else 'equal'} SHA1(SPIs|{client_address}|500) "
         f"(client {'behind' if behind_nat else 'not behind'} a NAT); it does "
         f"{'' if detected else 'not '}differ, in frame {response.frame if response else '?'}"
+    )
+
+
+# --- Windows wire facts (windows-client-behavior.md; expected values: suites.windows_reference)
+
+
+def payload_list(message: IkeMessage) -> str:
+    """The bracketed part of a summary: `SA KE No N(NATD_S_IP) ...`."""
+    return message.summary().split("[", 1)[1].rsplit("]", 1)[0].strip()
+
+
+def assert_payloads(message: IkeMessage | None, expected: str, what: str) -> None:
+    """MESSAGE's payloads, in wire order, are EXPECTED (strongSwan's notation)."""
+    assert message is not None, f"expected {what} [ {expected} ]; no such message in the capture"
+    observed = payload_list(message)
+    assert observed == expected, (
+        f"expected {what} [ {expected} ]; observed [ {observed} ] in frame {message.frame}"
+    )
+
+
+def assert_init_request(wire: CaptureFacts, expected: str) -> IkeMessage:
+    """The (last) IKE_SA_INIT request has exactly the payloads EXPECTED, in order."""
+    request = wire.ike_sa_init_request()
+    assert_payloads(request, expected, "IKE_SA_INIT request")
+    assert request is not None
+    return request
+
+
+def assert_first_auth_request(wire: CaptureFacts, expected: str) -> IkeMessage:
+    """The first IKE_AUTH request, decrypted (and reassembled), has the payloads EXPECTED;
+    this also proves there is no IDr when EXPECTED has none."""
+    requests = wire.ike_auth_requests()
+    first = requests[0] if requests else None
+    assert_payloads(first, expected, "first IKE_AUTH request")
+    assert first is not None
+    return first
+
+
+def assert_vendor_ids(message: IkeMessage, expected: tuple[bytes, ...]) -> None:
+    """The vendor ID payloads of MESSAGE are EXPECTED, in order."""
+    observed = message.vendor_ids
+    assert observed == expected, (
+        f"expected vendor IDs {[v.hex() for v in expected]} in this order; observed "
+        f"{[v.hex() for v in observed]} in frame {message.frame}"
+    )
+
+
+def _proposal_text(transforms: Iterable[Transform]) -> str:
+    return "/".join(
+        f"{t.type}:{t.id}" + (f"({t.key_length})" if t.key_length is not None else "")
+        for t in transforms
+    )
+
+
+def assert_proposals(
+    message: IkeMessage, expected: list[tuple[Transform, ...]], protocol: int
+) -> None:
+    """MESSAGE's SA offers EXPECTED: the same proposals in the same order, numbered 1..N,
+    each with the same transforms in the same order (type:id(key length))."""
+    observed = message.proposals
+    problems = []
+    if len(observed) != len(expected):
+        problems.append(f"{len(expected)} proposals expected, {len(observed)} observed")
+    for index, (want, got) in enumerate(zip(expected, observed, strict=False), start=1):
+        if got.number != index or got.protocol != protocol:
+            problems.append(f"proposal {index}: number {got.number}, protocol {got.protocol}")
+        if tuple(got.transforms) != tuple(want):
+            problems.append(
+                f"proposal {index}: expected {_proposal_text(want)}, "
+                f"observed {_proposal_text(got.transforms)}"
+            )
+    assert not problems, (
+        f"the offer in frame {message.frame} differs from the reference: "
+        + "; ".join(problems[:4])
+        + (f" (+{len(problems) - 4} more)" if len(problems) > 4 else "")
+    )
+
+
+def assert_certreq_contains(message: IkeMessage, authority: bytes, what: str) -> None:
+    """MESSAGE's CERTREQ lists AUTHORITY (a CA's SHA-1 key hash)."""
+    observed = message.certreq_authorities
+    assert authority in observed, (
+        f"expected {what} ({authority.hex()}) among the {len(observed)} CERTREQ hashes in "
+        f"frame {message.frame}"
+    )
+
+
+def assert_no_proposal_chosen(wire: CaptureFacts) -> IkeMessage:
+    """The gateway refused every IKE proposal: N(NO_PROPOSAL_CHOSEN) in its IKE_SA_INIT
+    response, and no IKE_AUTH followed."""
+    response = wire.ike_sa_init_response()
+    assert response is not None and NO_PROPOSAL_CHOSEN in response.notify_types(), (
+        "expected N(NO_PROPOSAL_CHOSEN) in the IKE_SA_INIT response; saw\n"
+        + ladder(wire.exchanges(IKE_SA_INIT))
+    )
+    assert not wire.ike_auth_requests(), (
+        f"expected no IKE_AUTH after NO_PROPOSAL_CHOSEN; saw\n{ladder(wire.ike_auth_requests())}"
+    )
+    return response
+
+
+def assert_proposal_selected(wire: CaptureFacts) -> IkeMessage:
+    """The ideal of a proposal test: the gateway chose one of the offered IKE proposals."""
+    request, response = wire.ike_sa_init_request(), wire.ike_sa_init_response()
+    assert request is not None and response is not None, (
+        f"expected an IKE_SA_INIT exchange; saw\n{ladder(wire.messages)}"
+    )
+    offered = {p.number: p for p in request.proposals}
+    chosen = response.proposals
+    assert len(chosen) == 1 and chosen[0].number in offered, (
+        f"expected the gateway to select one of the {len(offered)} offered proposals; frame "
+        f"{response.frame} answers [ {payload_list(response)} ]"
+    )
+    return response
+
+
+def assert_gateway_certificate(wire: CaptureFacts, der: bytes, what: str) -> None:
+    """The gateway's IKE_AUTH response carried the certificate DER (so the test really
+    exercised that certificate)."""
+    responses = wire.ike_auth_responses()
+    carried = [m for m in responses if der in m.certs]
+    assert carried, f"expected the gateway to send {what} in its IKE_AUTH response; saw\n" + ladder(
+        responses
     )

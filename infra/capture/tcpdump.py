@@ -14,10 +14,17 @@ import subprocess
 import time
 from pathlib import Path
 
+from infra.capture.sync import send_marker, wait_for_marker
 from infra.lab.lab import Lab
 from infra.lab.topology import Role
 
-IKE_FILTER = "udp port 500 or udp port 4500"
+IKE_FILTER = (
+    "udp port 500 or udp port 4500 or (ip and ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)"
+)
+"""IKE and ESP-in-UDP, plus the non-first IP fragments of large datagrams: clients without
+IKEv2 fragmentation (Windows before 10 1803) send IKE_AUTH as IP fragments, and only the
+first fragment carries the UDP header a port filter matches; tshark needs them all to
+reassemble the message."""
 
 
 class CaptureError(RuntimeError):
@@ -74,10 +81,12 @@ class Capture:
         )
 
     def stop(self) -> Path:
-        """SIGINT (tcpdump flushes and exits), wait, and return the pcap path."""
+        """Let tcpdump catch up (see infra.capture.sync), SIGINT it (it flushes and exits),
+        wait, and return the pcap path."""
         proc, self._proc = self._proc, None
         if proc is None:
             return self.pcap
+        self._drain()
         proc.send_signal(signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=3)
@@ -85,3 +94,15 @@ class Capture:
         if proc.stderr is not None:
             proc.stderr.close()
         return self.pcap
+
+    def _drain(self) -> None:
+        """Send the marker through the gateway's outside interface and await it in the file."""
+        plan = self.lab.plan
+        if self.role is not Role.GATEWAY or self.ifname != "wan0":
+            return
+        peer = plan.nat_outside or plan.client_address
+        try:
+            port = send_marker(self.lab.ns(self.role), plan.gateway_outside, peer)
+        except OSError:
+            return
+        wait_for_marker(self.pcap, port)

@@ -1,0 +1,135 @@
+"""One live VPN connection: UDP sockets, the IKE session, and, once up, the data path.
+
+The pieces have different lifetimes and threads (transport receiver, IKE thread, ESP
+thread); this object owns all of them and tears them down in the one safe order (data
+path, VPN interface, IKE session, sockets), whether the user hangs up, the gateway
+deletes the SA, or the attempt fails half-way. Teardown is idempotent and guarded by a
+lock because the IKE thread may start it (gateway Delete) while the user calls close().
+The sockets and the VPN interface are created in one visit to the client namespace.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+
+from emulator.log import ClientLog
+from emulator.net.dataplane import DataPlane
+from emulator.net.esp import EspSa
+from emulator.net.transport import IPAddress, Transport
+from emulator.net.tun import TunDevice, TunError
+from emulator.sa.dial import DialConfig
+from emulator.sa.errors import ERROR_IPSEC_IKE_ERROR, ConnectError
+from emulator.sa.keytable import decryption_table_row
+from emulator.sa.session import Established, IkeSession
+from infra.lab.netns import NamespaceThread
+
+TUN_NAME = "wovpn0"
+
+
+def _endpoints(server: IPAddress) -> tuple[Transport, TunDevice]:
+    """The IKE sockets and the VPN interface, made in the calling thread's namespace."""
+    transport = Transport.create(server)
+    try:
+        return transport, TunDevice.create(TUN_NAME)
+    except BaseException:
+        transport.close()
+        raise
+
+
+class Connection:
+    def __init__(
+        self,
+        name: str,
+        netns: NamespaceThread | None,
+        server: IPAddress,
+        config: DialConfig,
+        log: ClientLog,
+        *,
+        split_tunneling: bool,
+    ) -> None:
+        self.name = name
+        self.server = server
+        self.log = log
+        self.split_tunneling = split_tunneling
+        if netns is None:
+            self.transport, self.tun = _endpoints(server)
+        else:
+            self.transport, self.tun = netns.call(lambda: _endpoints(server))
+        self.session = IkeSession(self.transport, config, log, on_down=self._gateway_down)
+        self.established: Established | None = None
+        self.dataplane: DataPlane | None = None
+        self.key_rows: list[str] = []
+        self._lock = threading.Lock()
+        self._torn_down = False
+
+    def connect(self, timeout: float) -> Established:
+        """IKE up, then the VPN interface's addresses and routes; raises ConnectError (and
+        cleans up)."""
+        try:
+            established = self.session.connect(timeout)
+            self.key_rows.append(decryption_table_row(established.sa))
+            self.established = established
+            self._install(established)
+        except ConnectError:
+            if self.session.sa is not None and not self.key_rows:
+                self.key_rows.append(decryption_table_row(self.session.sa))
+            self.teardown()
+            raise
+        return established
+
+    def _install(self, established: Established) -> None:
+        child = established.child
+        config = child.config
+        try:
+            routes = self.tun.configure(
+                server=self.server,
+                ipv4=config.ipv4 if isinstance(config.ipv4, ipaddress.IPv4Address) else None,
+                ipv6=config.ipv6,
+                split_tunneling=self.split_tunneling,
+            )
+        except TunError as exc:
+            self.session.disconnect(5)
+            raise ConnectError(ERROR_IPSEC_IKE_ERROR, f"VPN interface: {exc}") from None
+        esp = EspSa(child.suite, child.keys, spi_in=child.spi_in, spi_out=child.spi_out)
+        dataplane = DataPlane(
+            self.tun.fd, esp, self.transport, tsi=child.tsi, tsr=child.tsr, log=self.log
+        )
+        with self._lock:
+            self.dataplane = dataplane
+        dataplane.start()
+        self.log.line(
+            "KNL",
+            f"{TUN_NAME}: virtual IP {', '.join(config.addresses)}; routes: "
+            + ("; ".join(routes) or "none"),
+        )
+
+    @property
+    def up(self) -> bool:
+        return self.session.up and self.dataplane is not None and not self._torn_down
+
+    def _gateway_down(self, reason: str) -> None:
+        """IKE thread: the gateway deleted the SA (or stopped answering)."""
+        self._close_dataplane()
+
+    def _close_dataplane(self) -> None:
+        with self._lock:
+            dataplane, self.dataplane = self.dataplane, None
+        if dataplane is not None:
+            dataplane.close()
+        self.tun.close()
+
+    def disconnect(self, timeout: float = 5.0) -> None:
+        """Delete CHILD then IKE SA (Windows' order), then release everything."""
+        self._close_dataplane()
+        self.session.disconnect(timeout)
+        self.teardown()
+
+    def teardown(self) -> None:
+        with self._lock:
+            if self._torn_down:
+                return
+            self._torn_down = True
+        self._close_dataplane()
+        self.session.close()
+        self.transport.close()

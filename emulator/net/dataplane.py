@@ -1,0 +1,105 @@
+"""The ESP data path: TUN <-> ESP-in-UDP, on its own thread.
+
+Outbound packets are read from the TUN device by this module's thread, checked against
+the traffic selectors, encapsulated and sent from the IKE socket on port 4500 (RFC 3948).
+Inbound ESP is handed over by the transport's receiver thread (which reads port 4500 for
+IKE as well), decapsulated and written to the TUN device. Counters are kept for tests
+and logs; nothing here touches IKE state, so a flood of data cannot delay an IKE answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import threading
+
+from emulator.log import ClientLog
+from emulator.net.esp import EspError, EspSa
+from emulator.net.selectors import Selector, allowed
+from emulator.net.transport import Transport
+
+_READ_SIZE = 65535
+
+
+class DataPlane:
+    """Moves packets between one TUN device and one ESP SA pair."""
+
+    def __init__(
+        self,
+        tun_fd: int,
+        esp: EspSa,
+        transport: Transport,
+        *,
+        tsi: tuple[Selector, ...],
+        tsr: tuple[Selector, ...],
+        log: ClientLog,
+    ) -> None:
+        self.esp = esp
+        self._tun = tun_fd
+        self._transport = transport
+        self._tsi = tsi
+        self._tsr = tsr
+        self._log = log
+        self._wake_r, self._wake_w = os.pipe()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="emulator-esp", daemon=True)
+        self.dropped_outbound = 0
+        self.dropped_inbound = 0
+        self._closed = False
+
+    def start(self) -> None:
+        self._transport.set_esp_sink(self.inbound)
+        self._thread.start()
+
+    def inbound(self, packet: bytes) -> None:
+        """One UDP-encapsulated ESP packet from the gateway (transport thread)."""
+        try:
+            inner = self.esp.decapsulate(packet)
+        except EspError as exc:
+            self.dropped_inbound += 1
+            if self.dropped_inbound <= 5:
+                self._log.line("ESP", f"dropping inbound ESP packet: {exc}")
+            return
+        if not allowed(inner, self._tsr, self._tsi):
+            self.dropped_inbound += 1
+            return
+        with contextlib.suppress(OSError):
+            os.write(self._tun, inner)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._tun, self._wake_r], [], [])
+            if self._tun not in ready:
+                continue
+            try:
+                packet = os.read(self._tun, _READ_SIZE)
+            except OSError:
+                return
+            if not allowed(packet, self._tsi, self._tsr):
+                self.dropped_outbound += 1
+                continue
+            try:
+                self._transport.send_esp(self.esp.encapsulate(packet))
+            except (OSError, EspError) as exc:
+                self.dropped_outbound += 1
+                self._log.line("ESP", f"dropping outbound packet: {exc}")
+
+    def close(self) -> None:
+        """Detach from the transport and stop the thread (the TUN device is its owner's)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._transport.set_esp_sink(None)
+        self._stop.set()
+        os.write(self._wake_w, b"x")
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._log.line(
+            "ESP",
+            f"data path closed: {self.esp.packets_out} packets out, {self.esp.packets_in} in, "
+            f"{self.dropped_outbound} / {self.dropped_inbound} dropped",
+        )

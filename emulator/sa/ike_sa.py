@@ -1,0 +1,155 @@
+"""An established IKE SA: SPIs, keys, message IDs, and sealing/opening its messages.
+
+Sealing follows the profile's fragmentation rule (windows-client-behavior.md section 5):
+once both ends sent IKEV2_FRAGMENTATION_SUPPORTED, a message whose encrypted payloads
+exceed one fragment goes out as RFC 7383 fragments carrying ``fragment_ciphertext_len``
+bytes of ciphertext each (512 for Windows), the last one the rest. Opening verifies the
+ICV of every message and fragment before anything is decoded; what fails is reported to
+the caller as a reason to drop (RFC 7296 2.21.2: a message that does not authenticate is
+ignored, never answered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from emulator.codec import (
+    IkeHeader,
+    IkeParseError,
+    Payload,
+    SkfPayload,
+    SkPayload,
+    decode,
+    encode_payloads,
+)
+from emulator.codec.payloads import Proposal
+from emulator.const import HeaderFlag
+from emulator.crypto import (
+    IkeCryptoError,
+    IkeSaKeys,
+    IkeSuite,
+    SkProtection,
+    protect_fragments,
+    protect_message,
+    reassemble,
+    unprotect_fragment,
+    unprotect_message,
+)
+
+MAX_INBOUND_FRAGMENTS = 64
+"""Fragments accepted per message: more is a resource attack, not a certificate chain."""
+
+
+class Dropped(Exception):
+    """The datagram is ignored (not ours, not authentic, or not decodable); says why."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A complete, authenticated message: header and decrypted inner payloads."""
+
+    header: IkeHeader
+    payloads: tuple[Payload, ...]
+    fragments: int = 0
+    """How many SKF fragments it arrived in (0: a plain SK message)."""
+
+
+@dataclass
+class _Partial:
+    total: int
+    first_payload: int = 0
+    chunks: dict[int, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class IkeSa:
+    """State of the IKE SA as the initiator holds it."""
+
+    spi_i: bytes
+    spi_r: bytes
+    suite: IkeSuite
+    keys: IkeSaKeys
+    proposal: Proposal
+    fragmentation: bool
+    fragment_ciphertext_len: int
+    max_fragments: int = 0
+    next_mid: int = 1
+    """Message ID of our next request (IKE_SA_INIT used 0)."""
+    peer_mid: int = 0
+    """Message ID we expect on the gateway's next request."""
+    _partials: dict[tuple[int, bool], _Partial] = field(default_factory=dict)
+
+    @property
+    def send_protection(self) -> SkProtection:
+        return SkProtection.for_sender(self.suite, self.keys, initiator=True)
+
+    @property
+    def recv_protection(self) -> SkProtection:
+        return SkProtection.for_sender(self.suite, self.keys, initiator=False)
+
+    def header(self, exchange: int, message_id: int, *, response: bool) -> IkeHeader:
+        flags = HeaderFlag.INITIATOR | (HeaderFlag.RESPONSE if response else 0)
+        return IkeHeader(self.spi_i, self.spi_r, exchange, message_id, flags)
+
+    def seal(
+        self, exchange: int, message_id: int, payloads: tuple[Payload, ...], *, response: bool
+    ) -> list[bytes]:
+        """The datagrams of one message (several when it is fragmented)."""
+        header = self.header(exchange, message_id, response=response)
+        protection = self.send_protection
+        chunk = self.fragment_ciphertext_len - 1  # plus the Pad Length octet = ciphertext size
+        if self.fragmentation and chunk > 0:
+            _, plaintext = encode_payloads(payloads)
+            if len(plaintext) > chunk:
+                fragments = protect_fragments(header, payloads, protection, chunk)
+                if self.max_fragments and len(fragments) > self.max_fragments:
+                    raise ValueError(
+                        f"message needs {len(fragments)} fragments, profile allows "
+                        f"{self.max_fragments}"
+                    )
+                return fragments
+        return [protect_message(header, payloads, protection)]
+
+    def open(self, raw: bytes) -> Opened | None:
+        """The authenticated message in RAW, None while fragments are missing.
+
+        Raises Dropped for anything to ignore: foreign SPIs, bad ICV, undecodable bytes.
+        """
+        try:
+            outer = decode(raw)
+        except IkeParseError as exc:
+            raise Dropped(f"undecodable: {exc}") from None
+        header = outer.header
+        if header.spi_i != self.spi_i or header.spi_r != self.spi_r:
+            raise Dropped(
+                f"SPIs {header.spi_i.hex()}_i {header.spi_r.hex()}_r are not this IKE SA's"
+            )
+        if header.is_initiator:
+            raise Dropped("initiator flag set on a message from the responder")
+        last = outer.payloads[-1] if outer.payloads else None
+        try:
+            if isinstance(last, SkPayload):
+                _, payloads = unprotect_message(raw, self.recv_protection)
+                return Opened(header, payloads)
+            if isinstance(last, SkfPayload):
+                return self._fragment(raw, header)
+        except (IkeCryptoError, IkeParseError) as exc:
+            raise Dropped(f"does not authenticate or decrypt: {exc}") from None
+        raise Dropped(f"{header.exchange} message without SK payload after IKE_SA_INIT")
+
+    def _fragment(self, raw: bytes, header: IkeHeader) -> Opened | None:
+        _, skf, chunk = unprotect_fragment(raw, self.recv_protection)
+        if skf.total_fragments > MAX_INBOUND_FRAGMENTS:
+            raise Dropped(f"{skf.total_fragments} fragments announced, at most 64 accepted")
+        key = (header.message_id, header.is_response)
+        partial = self._partials.get(key)
+        if partial is None or partial.total != skf.total_fragments:
+            partial = self._partials[key] = _Partial(skf.total_fragments)
+        partial.chunks[skf.fragment_number] = chunk
+        if skf.fragment_number == 1:
+            partial.first_payload = skf.first_payload
+        if len(partial.chunks) < partial.total:
+            return None
+        del self._partials[key]
+        ordered = [partial.chunks[n] for n in range(1, partial.total + 1)]
+        return Opened(header, reassemble(partial.first_payload, ordered), partial.total)

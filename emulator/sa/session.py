@@ -1,0 +1,546 @@
+"""The initiator state machine of one connection, on its own thread.
+
+Why a thread that owns everything: the gateway may send requests at any time (liveness
+checks, deletes) while the client waits for its own responses, and a suite calls
+connect/disconnect from the pytest thread. One thread reading one inbox (datagrams from
+the transport, commands from the API) keeps every IKE SA field single-owner; callers
+wait on a Future or an Event, never on a sleep. Every wait has a deadline from the
+profile's retransmission schedule, and everything a gateway sends either advances the
+exchange, is dropped with a log line, or ends the attempt with a ConnectError.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from emulator.codec import (
+    DeletePayload,
+    IdrPayload,
+    IkeMessage,
+    IkeParseError,
+    Payload,
+    decode,
+    describe,
+)
+from emulator.codec.payloads import AuthPayload
+from emulator.const import ExchangeType, NotifyType, ProtocolId
+from emulator.crypto import key_exchange
+from emulator.log import ClientLog
+from emulator.net.transport import Datagram, Transport
+from emulator.sa import auth_exchange, init_exchange
+from emulator.sa.authenticator import AuthContext
+from emulator.sa.child import ChildSa
+from emulator.sa.dial import DialConfig
+from emulator.sa.errors import (
+    ERROR_IPSEC_IKE_AUTH_FAIL,
+    ERROR_IPSEC_IKE_ERROR,
+    ERROR_IPSEC_IKE_POLICY_MATCH,
+    ERROR_VPN_TIMEOUT,
+    ConnectError,
+)
+from emulator.sa.ike_sa import Dropped, IkeSa, Opened
+from emulator.sa.informational import answer
+from emulator.sa.names import proposal_name
+
+MAX_RESTARTS = 3
+"""IKE_SA_INIT restarts (COOKIE / INVALID_KE) before giving up: a loop is an attack."""
+
+
+class State(enum.StrEnum):
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    ESTABLISHED = "established"
+    CLOSED = "closed"
+    FAILED = "failed"
+
+
+class _Command(enum.Enum):
+    DISCONNECT = "disconnect"
+    ABORT = "abort"
+
+
+class _Aborted(Exception):
+    """The API gave up waiting (connect timeout) or the client is being closed."""
+
+
+class _NoResponse(Exception):
+    """A request went unanswered through the whole retransmission schedule."""
+
+
+@dataclass(frozen=True)
+class Established:
+    sa: IkeSa
+    child: ChildSa
+    idr: IdrPayload
+    behind_nat: bool
+
+
+DownCallback = Callable[[str], None]
+
+
+class IkeSession:
+    """One dial: connect, then serve the IKE SA until disconnect, delete or close."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        config: DialConfig,
+        log: ClientLog,
+        *,
+        on_down: DownCallback | None = None,
+    ) -> None:
+        self.transport = transport
+        self.config = config
+        self.log = log
+        self.state = State.IDLE
+        self.sa: IkeSa | None = None
+        self.child: ChildSa | None = None
+        self.behind_nat = False
+        self.down_reason = ""
+        self._on_down = on_down
+        self._inbox: queue.Queue[Datagram | _Command] = queue.Queue()
+        self._deferred: list[_Command] = []
+        self._established: Future[Established] = Future()
+        self._finished = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._natt = False
+        self._responses: dict[int, list[bytes]] = {}
+        self._gateway_has_sa = False
+
+    # --- API (any thread) ------------------------------------------------------------
+
+    def connect(self, timeout: float) -> Established:
+        """Run IKE_SA_INIT and IKE_AUTH; raise ConnectError (809 after TIMEOUT seconds)."""
+        if self._thread is not None:
+            raise RuntimeError("an IkeSession dials once")
+        self.state = State.CONNECTING
+        self.transport.start(self._inbox.put)
+        self._thread = threading.Thread(target=self._run, name="emulator-ike", daemon=True)
+        self._thread.start()
+        try:
+            return self._established.result(timeout)
+        except FutureTimeout:
+            self._inbox.put(_Command.ABORT)
+            self._thread.join(timeout=5)
+            raise ConnectError(
+                ERROR_VPN_TIMEOUT, f"no connection within the {timeout:g} s connect timeout"
+            ) from None
+
+    def disconnect(self, timeout: float) -> None:
+        """Delete the CHILD SA, then the IKE SA (as Windows does); wait up to TIMEOUT."""
+        if self._thread is None or self._finished.is_set():
+            return
+        self._inbox.put(_Command.DISCONNECT)
+        if not self._finished.wait(timeout):
+            self._inbox.put(_Command.ABORT)
+        self._thread.join(timeout=5)
+
+    def close(self) -> None:
+        """Stop the thread; an established IKE SA gets a Delete it does not wait for (an
+        abandoned SA should not linger on the gateway). Idempotent."""
+        if self._thread is not None and self._thread.is_alive():
+            self._inbox.put(_Command.ABORT)
+            self._thread.join(timeout=5)
+
+    @property
+    def up(self) -> bool:
+        return self.state is State.ESTABLISHED
+
+    # --- the thread ------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            established = self._connect()
+        except _Aborted:
+            self._fail(ConnectError(ERROR_VPN_TIMEOUT, "connection attempt aborted"))
+            return
+        except ConnectError as exc:
+            self._fail(exc)
+            return
+        except Exception as exc:  # an emulator bug must still end as a classified error
+            self.log.line("IKE", "internal error: " + "".join(traceback.format_exception(exc)))
+            self._fail(ConnectError(ERROR_IPSEC_IKE_ERROR, f"emulator internal error: {exc!r}"))
+            return
+        self.state = State.ESTABLISHED
+        self._established.set_result(established)
+        try:
+            self._serve()
+        except _Aborted:
+            # Abandoned without a disconnect (closed, or a connect that succeeded after its
+            # caller gave up): the gateway should not keep the SA.
+            self._send_ike_delete()
+            self._down("closed")
+        except Exception as exc:
+            self.log.line("IKE", "internal error: " + "".join(traceback.format_exception(exc)))
+            self._down(f"emulator internal error: {exc!r}")
+        finally:
+            self._finished.set()
+
+    def _fail(self, error: ConnectError) -> None:
+        self.state = State.FAILED
+        self.down_reason = error.reason
+        self.log.line("IKE", f"connection failed with Windows error {error.code}: {error.reason}")
+        # The gateway already holds the IKE SA: Windows deletes it when the CHILD SA fails
+        # (INTERNAL_ADDRESS_FAILURE, mrled/algo notes.md); for a gateway it rejected, what
+        # it sends is the profile's on_gateway_auth_failure (uncertain).
+        rejected_gateway = error.code == ERROR_IPSEC_IKE_AUTH_FAIL
+        if (
+            self._gateway_has_sa
+            and self.sa is not None
+            and (
+                not rejected_gateway
+                or self.config.options.on_gateway_auth_failure == "delete-ike-sa"
+            )
+        ):
+            self._send_ike_delete()
+        self._established.set_exception(error)
+        self._finished.set()
+
+    def _down(self, reason: str) -> None:
+        if self.state is State.ESTABLISHED:
+            self.state = State.CLOSED
+            self.down_reason = reason
+            self.log.line("IKE", f"connection down: {reason}")
+            if self._on_down is not None:
+                self._on_down(reason)
+
+    # --- waiting ---------------------------------------------------------------------
+
+    def _wait(self, deadline: float, *, wake_on_command: bool = False) -> Datagram | None:
+        """The next datagram before DEADLINE, or None (also on a command if asked to)."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                item = self._inbox.get(timeout=remaining)
+            except queue.Empty:
+                return None
+            if item is _Command.ABORT:
+                raise _Aborted
+            if isinstance(item, _Command):
+                self._deferred.append(item)
+                if wake_on_command:
+                    return None
+                continue
+            return item
+
+    def _schedule(self) -> tuple[float, ...]:
+        return tuple(self.config.seconds(t) for t in self.config.options.retransmit_timeouts_s)
+
+    # --- sending ---------------------------------------------------------------------
+
+    def _send(self, datagrams: list[bytes]) -> None:
+        transport = self.transport
+        local_port = transport.local_natt_port if self._natt else transport.local_port
+        server_port = transport.server_natt_port if self._natt else transport.server_port
+        for data in datagrams:
+            self.log.line(
+                "NET",
+                f"sending packet: from {self.transport.local}[{local_port}] to "
+                f"{self.transport.server}[{server_port}] ({len(data)} bytes)",
+            )
+            self.transport.send_ike(data, natt=self._natt)
+
+    def _log_fragments(self, kind: str, exchange: int, mid: int, datagrams: list[bytes]) -> None:
+        if len(datagrams) > 1:
+            name = ExchangeType(exchange).name
+            for number in range(1, len(datagrams) + 1):
+                self.log.line(
+                    "ENC", f"generating {name} {kind} {mid} [ EF({number}/{len(datagrams)}) ]"
+                )
+
+    # --- IKE_SA_INIT -----------------------------------------------------------------
+
+    def _connect(self) -> Established:
+        config, options = self.config, self.config.options
+        groups = init_exchange.offered_groups(config.ike_proposals)
+        if not groups:
+            raise ConnectError(
+                ERROR_IPSEC_IKE_ERROR, "the IKE proposals offer no Diffie-Hellman group"
+            )
+        attempt = init_exchange.InitAttempt(
+            init_exchange.new_spi(),
+            config.ike_proposals,
+            key_exchange(groups[0]),
+            os.urandom(options.nonce_length),
+        )
+        self.log.line("IKE", f"initiating IKE_SA to {self.transport.server} as profile client")
+        for restart in range(MAX_RESTARTS + 1):
+            message, raw = self._init_exchange(attempt)
+            verdict = init_exchange.restart_or_refusal(message, attempt)
+            if verdict is None:
+                break
+            if restart == MAX_RESTARTS:
+                raise ConnectError(ERROR_IPSEC_IKE_ERROR, "IKE_SA_INIT restarted too often")
+            if verdict.cookie is not None:
+                self.log.line("IKE", "received COOKIE, restarting IKE_SA_INIT with it")
+                attempt.cookie = verdict.cookie
+                continue
+            group = verdict.group
+            assert group is not None
+            if not options.invalid_ke_retry or group not in groups or group == attempt.ke.group:
+                raise ConnectError(
+                    ERROR_IPSEC_IKE_POLICY_MATCH,
+                    f"the gateway asked for D-H group {init_exchange.group_name(group)} "
+                    "(INVALID_KE_PAYLOAD), which this client does not retry with",
+                )
+            self.log.line(
+                "IKE",
+                f"peer didn't accept {init_exchange.group_name(attempt.ke.group)}, "
+                f"it requested {init_exchange.group_name(group)}",
+            )
+            attempt = init_exchange.InitAttempt(
+                init_exchange.new_spi(),
+                config.ike_proposals,
+                key_exchange(group),
+                os.urandom(options.nonce_length),
+            )
+        init = init_exchange.complete(
+            message,
+            raw,
+            attempt,
+            local=self.transport.local,
+            local_port=self.transport.local_port,
+            fragmentation_offered=options.frag_sup_in_init,
+            fragment_ciphertext_len=options.fragment_ciphertext_len,
+            max_fragments=options.max_fragments,
+        )
+        self.sa = sa = init.sa
+        self.behind_nat = init.behind_nat
+        self.log.line("CFG", f"selected proposal: {proposal_name(init.chosen)}")
+        self.log.line(
+            "IKE",
+            "local host is behind NAT" if init.behind_nat else "no NAT detected by the responder",
+        )
+        self._natt = True  # Windows always moves IKE_AUTH to 4500 (MOBIKE, RFC 4555 3.3)
+        context = AuthContext(
+            attempt.raw,
+            init.response_raw,
+            attempt.nonce,
+            init.nonce_r,
+            sa.suite.prf,
+            sa.keys.sk_pi,
+            sa.keys.sk_pr,
+        )
+        return self._authenticate(sa, context)
+
+    def _init_exchange(self, attempt: init_exchange.InitAttempt) -> tuple[IkeMessage, bytes]:
+        """Send ATTEMPT until a response arrives; ignore what is not one."""
+        options = self.config.options
+        raw_request = init_exchange.build_request(
+            attempt,
+            frag_sup=options.frag_sup_in_init,
+            vendor_ids=self.config.vendor_ids,
+            local=self.transport.local,
+            local_port=self.transport.local_port,
+            server=self.transport.server,
+            server_port=self.transport.server_port,
+        )
+        assert attempt.message is not None
+        self.log.line("ENC", f"generating {describe(attempt.message)}")
+        for timeout in self._schedule():
+            self._send([raw_request])
+            deadline = time.monotonic() + timeout
+            while (datagram := self._wait(deadline)) is not None:
+                try:
+                    message = decode(datagram.data)
+                except IkeParseError as exc:
+                    self.log.line("ENC", f"ignoring undecodable IKE_SA_INIT response: {exc}")
+                    continue
+                if not init_exchange.is_response_to(message, attempt):
+                    self.log.line("ENC", f"ignoring unexpected {describe(message)}")
+                    continue
+                self.log.line("ENC", f"parsed {describe(message)}")
+                if message.notifies(NotifyType.COOKIE) and not options.cookie_support:
+                    self.log.line("IKE", "ignoring COOKIE: the profile does not support it")
+                    continue
+                return message, datagram.data
+            self.log.line("IKE", f"retransmitting IKE_SA_INIT request 0 after {timeout:g} s")
+        raise ConnectError(
+            ERROR_VPN_TIMEOUT,
+            f"no IKE_SA_INIT response from {self.transport.server} after "
+            f"{len(self._schedule())} transmissions",
+        )
+
+    # --- IKE_AUTH --------------------------------------------------------------------
+
+    def _authenticate(self, sa: IkeSa, context: AuthContext) -> Established:
+        config = self.config
+        spi_in = _new_esp_spi()
+        offer = auth_exchange.esp_offer(config, spi_in)
+        payloads = auth_exchange.first_request(config, context, offer)
+        opened = self._request(sa, ExchangeType.IKE_AUTH, payloads)
+        if any(isinstance(p, AuthPayload) for p in opened.payloads):
+            self._gateway_has_sa = True
+        idr = auth_exchange.verify_responder(opened.payloads, config, context)
+        self.log.line("IKE", "authentication of the gateway with its certificate successful")
+        following = config.authenticator.next_payloads(context, opened.payloads)
+        while following is not None:
+            opened = self._request(sa, ExchangeType.IKE_AUTH, following)
+            following = config.authenticator.next_payloads(context, opened.payloads)
+        child = auth_exchange.child_from_response(
+            opened.payloads, sa, context.nonce_i, context.nonce_r, offer
+        )
+        self.child = child
+        self.log.line(
+            "IKE",
+            f"CHILD_SA established with SPIs {child.spi_in.hex()}_i {child.spi_out.hex()}_o, "
+            f"{proposal_name(child.proposal)}, virtual IP {', '.join(child.config.addresses)}",
+        )
+        return Established(sa, child, idr, self.behind_nat)
+
+    def _request(self, sa: IkeSa, exchange: int, payloads: tuple[Payload, ...]) -> Opened:
+        """One request/response exchange with retransmissions; answers gateway requests
+        that arrive meanwhile. Raises ConnectError(809) while connecting, _NoResponse after."""
+        mid = sa.next_mid
+        datagrams = sa.seal(exchange, mid, payloads, response=False)
+        header = sa.header(exchange, mid, response=False)
+        self.log.line("ENC", f"generating {describe(IkeMessage(header, ()), payloads)}")
+        self._log_fragments("request", exchange, mid, datagrams)
+        for timeout in self._schedule():
+            self._send(datagrams)
+            deadline = time.monotonic() + timeout
+            while (datagram := self._wait(deadline)) is not None:
+                opened = self._receive(sa, datagram)
+                if opened is None:
+                    continue
+                if opened.header.message_id == mid and opened.header.exchange == exchange:
+                    sa.next_mid += 1
+                    return opened
+                got = opened.header.message_id
+                self.log.line("ENC", f"ignoring response with message ID {got}")
+            name = ExchangeType(exchange).name
+            self.log.line("IKE", f"retransmit of {name} request {mid} after {timeout:g} s")
+        if self.state is State.CONNECTING:
+            raise ConnectError(
+                ERROR_VPN_TIMEOUT,
+                f"no {ExchangeType(exchange).name} response after "
+                f"{len(self._schedule())} transmissions",
+            )
+        raise _NoResponse(f"{ExchangeType(exchange).name} request {mid} unanswered")
+
+    def _receive(self, sa: IkeSa, datagram: Datagram) -> Opened | None:
+        """A complete response from DATAGRAM; requests are answered here, junk dropped."""
+        try:
+            opened = sa.open(datagram.data)
+        except Dropped as why:
+            self.log.line("ENC", f"dropping message: {why}")
+            return None
+        if opened is None:
+            return None
+        described = describe(IkeMessage(opened.header, ()), opened.payloads)
+        self.log.line("ENC", f"parsed {described}")
+        if opened.header.is_response:
+            return opened
+        self._answer(sa, opened)
+        return None
+
+    # --- gateway requests ------------------------------------------------------------
+
+    def _answer(self, sa: IkeSa, request: Opened) -> None:
+        mid = request.header.message_id
+        if mid + 1 == sa.peer_mid and mid in self._responses:
+            self.log.line("IKE", f"retransmitting response to request {mid}")
+            self._send(self._responses[mid])
+            return
+        if mid != sa.peer_mid:
+            self.log.line("IKE", f"ignoring request {mid}, expected {sa.peer_mid}")
+            return
+        result = answer(
+            request.header.exchange,
+            request.payloads,
+            self.child,
+            behind_nat=self.behind_nat,
+            options=self.config.options,
+        )
+        if result is None:
+            self.log.line("IKE", f"ignoring {ExchangeType(request.header.exchange).name} request")
+            return
+        datagrams = sa.seal(request.header.exchange, mid, result.payloads, response=True)
+        header = sa.header(request.header.exchange, mid, response=True)
+        self.log.line("ENC", f"generating {describe(IkeMessage(header, ()), result.payloads)}")
+        self._responses = {mid: datagrams}
+        sa.peer_mid += 1
+        self._send(datagrams)
+        if result.note:
+            self.log.line("IKE", result.note)
+        if result.child_deleted:
+            self.child = None
+            self._down(result.note)
+        if result.ike_deleted:
+            self._down(result.note)
+
+    # --- established -----------------------------------------------------------------
+
+    def _serve(self) -> None:
+        sa = self.sa
+        assert sa is not None
+        options = self.config.options
+        intervals = [self.config.seconds(t) for t in options.dpd_intervals_s]
+        next_dpd = time.monotonic() + intervals[0]
+        dpd_count = 0
+        keepalive = self.config.seconds(options.nat_keepalive_s) if self.behind_nat else 0.0
+        next_keepalive = time.monotonic() + keepalive if keepalive > 0 else float("inf")
+        while self.state is State.ESTABLISHED:
+            if _Command.DISCONNECT in self._deferred:
+                self._disconnect(sa)
+                return
+            datagram = self._wait(min(next_dpd, next_keepalive), wake_on_command=True)
+            if datagram is not None:
+                if self._receive(sa, datagram) is not None:
+                    self.log.line("IKE", "ignoring a response to no outstanding request")
+                continue
+            now = time.monotonic()
+            if now >= next_keepalive:
+                self.transport.send_keepalive()
+                next_keepalive = now + keepalive
+            if now >= next_dpd:
+                dpd_count += 1
+                try:
+                    self._request(sa, ExchangeType.INFORMATIONAL, ())
+                except _NoResponse:
+                    self._down("the gateway did not answer a liveness check")
+                    return
+                next_dpd = time.monotonic() + intervals[min(dpd_count, len(intervals) - 1)]
+
+    def _disconnect(self, sa: IkeSa) -> None:
+        child = self.child
+        try:
+            if child is not None:
+                delete = DeletePayload(ProtocolId.ESP, 4, (child.spi_in,))
+                self._request(sa, ExchangeType.INFORMATIONAL, (delete,))
+            self._request(sa, ExchangeType.INFORMATIONAL, (DeletePayload(ProtocolId.IKE),))
+        except _NoResponse as exc:
+            self.log.line("IKE", f"disconnect: {exc}")
+        self._down("disconnected")
+
+    def _send_ike_delete(self) -> None:
+        """Tell the gateway to drop an IKE SA this client abandons (not waiting for it)."""
+        sa = self.sa
+        assert sa is not None
+        payloads: tuple[Payload, ...] = (DeletePayload(ProtocolId.IKE),)
+        datagrams = sa.seal(ExchangeType.INFORMATIONAL, sa.next_mid, payloads, response=False)
+        header = sa.header(ExchangeType.INFORMATIONAL, sa.next_mid, response=False)
+        self.log.line("ENC", f"generating {describe(IkeMessage(header, ()), payloads)}")
+        try:
+            self._send(datagrams)
+        except OSError as exc:
+            self.log.line("NET", f"could not send the Delete: {exc}")
+        sa.next_mid += 1
+
+
+def _new_esp_spi() -> bytes:
+    while True:
+        spi = os.urandom(4)
+        if int.from_bytes(spi, "big") >= 256:  # 1-255 are reserved by IANA
+            return spi

@@ -1,0 +1,46 @@
+"""What the administrator does on the Windows side for a gateway preset.
+
+A preset is a documented configuration, and the same documentation tells the Windows
+administrator what to change on the client, so a matrix cell is "this gateway *and* the
+client as its documentation sets it up". `docs-recommended` follows strongSwan's Windows
+pages: the NegotiateDH2048_AES256 registry value set to 2 ("Enable Strong Key Exchange",
+windowsClients.adoc; Windows 7 to 11 otherwise offer only MODP1024, which charon's default
+proposals lack) and "Maximum strength encryption" on the connection (windowsMachineConf,
+windowsUserConf, windowsEapConf: `esp = aes256-3des-sha1`). `strongswan-defaults` leaves
+Windows at its defaults, so the cell shows what happens when nobody reads the docs.
+
+The reference client is strongSwan itself: registry values mean nothing to it, so they
+are applied to Windows client kinds only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from infra.clients.protocol import EncryptionLevel
+
+DOCS = "https://docs.strongswan.org/docs/latest/interop/"
+
+
+@dataclass(frozen=True)
+class ClientSetup:
+    registry: tuple[tuple[str, int], ...] = ()
+    """RasMan DWORD values, set before dialling."""
+    encryption_level: EncryptionLevel = EncryptionLevel.REQUIRED
+    """Add-VpnConnection -EncryptionLevel (the GUI's "Data encryption")."""
+    source: str = ""
+
+
+CLIENT_SETUP: dict[str, ClientSetup] = {
+    "docs-recommended": ClientSetup(
+        registry=(("NegotiateDH2048_AES256", 2),),
+        encryption_level=EncryptionLevel.MAXIMUM,
+        source=DOCS + "windowsClients.html#strong_ke and windowsMachineConf.html",
+    ),
+    "strongswan-defaults": ClientSetup(source="Windows defaults: nothing changed"),
+}
+
+
+def client_setup(preset: str) -> ClientSetup:
+    """The documented Windows-side setup of PRESET (Windows defaults when none is known)."""
+    return CLIENT_SETUP.get(preset, ClientSetup(source="no documented client setup"))
