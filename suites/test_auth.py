@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures.interop import StartInterop
-from fixtures.matrix import emulated_cells, params, reference_cells
+from fixtures.matrix import emulated_cells, params, reference_cells, windows_cells
 from infra.auth_cases import AuthCase
 from infra.capture.facts import CaptureFacts
 from infra.cell import Cell
@@ -22,8 +22,10 @@ from suites import windows_reference as ref
 from suites import wire as w
 
 TOPOLOGIES = [TopologyKind.DIRECT, TopologyKind.NAT]
-CELLS = reference_cells(AuthCase, ["docs-recommended"], TOPOLOGIES) + emulated_cells(
-    [AuthCase.MACHINE_CERT], ["docs-recommended"], TOPOLOGIES
+CELLS = (
+    reference_cells(AuthCase, ["docs-recommended"], TOPOLOGIES)
+    + emulated_cells([AuthCase.MACHINE_CERT], ["docs-recommended"], TOPOLOGIES)
+    + windows_cells(AuthCase, ["docs-recommended"], TOPOLOGIES)
 )
 WRONG_PASSWORD = [
     Cell(c.client_kind, c.profile, c.auth, c.preset, c.topology, variant="wrong-password")
