@@ -3,16 +3,21 @@
     ip netns exec <client-ns> python -m emulator --profile win10-22h2 --server 192.0.2.1 \\
         --ca ca.pem --machine-cert client.pem --machine-key client.key \\
         --registry NegotiateDH2048_AES256=2 --encryption-level Maximum --ping 198.19.1.1
+    WINTEROP_EAP_PASSWORD=... python -m emulator --profile win11-23h2 --server 192.0.2.1 \\
+        --ca ca.pem --auth eap-mschapv2 --user alice [--domain DOMAIN]
+    python -m emulator ... --auth eap-tls --user-cert alice.pem --user-key alice.key
 
 Runs in the current network namespace (use `ip netns exec`, or --namespace NAME). Every
 log line (configuration, each message in strongSwan's notation, each packet) is printed
 as it happens; the exit status is 0 when connected, 1 with the Windows error otherwise.
-Private keys are read, never printed.
+Private keys and the EAP password (taken from the environment, never from the command
+line, where every process could read it) are never printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -25,9 +30,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from emulator.machine.client import EmulatedClient
 from emulator.profiles import available_profiles
 from infra.auth_cases import AuthCase
-from infra.clients.protocol import EncryptionLevel, IPsecConfiguration, VpnProfile
+from infra.clients.protocol import Credentials, EncryptionLevel, IPsecConfiguration, VpnProfile
 
 CONNECTION = "emulator"
+PASSWORD_ENV = "WINTEROP_EAP_PASSWORD"
 _POLICY_KEYS = {
     "auth": "authentication_transform_constants",
     "cipher": "cipher_transform_constants",
@@ -49,6 +55,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ca", action="append", default=[], type=Path, help="trusted root (PEM)")
     parser.add_argument("--machine-cert", type=Path, help="machine certificate (PEM)")
     parser.add_argument("--machine-key", type=Path, help="its private key (PEM, unencrypted)")
+    parser.add_argument(
+        "--auth",
+        default=AuthCase.MACHINE_CERT.value,
+        choices=[case.value for case in AuthCase],
+        help="authentication case (Add-VpnConnection -AuthenticationMethod)",
+    )
+    parser.add_argument("--user-cert", type=Path, help="EAP-TLS user certificate (PEM)")
+    parser.add_argument("--user-key", type=Path, help="its private key (PEM, unencrypted)")
+    parser.add_argument("--user", help="EAP-MSCHAPv2 user name (password: $" + PASSWORD_ENV + ")")
+    parser.add_argument("--domain", help="EAP-MSCHAPv2 domain (sent as DOMAIN\\user)")
     parser.add_argument(
         "--registry", action="append", default=[], metavar="NAME=VALUE", help="RasMan DWORD"
     )
@@ -83,10 +99,20 @@ def _policy(text: str) -> IPsecConfiguration:
     return IPsecConfiguration(**{_POLICY_KEYS[k]: v for k, v in values.items()})
 
 
+def _credentials(args: argparse.Namespace) -> Credentials | None:
+    """rasdial's user/password/domain; the password comes from the environment."""
+    if args.user is None:
+        return None
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        raise SystemExit(f"--user {args.user}: set the password in ${PASSWORD_ENV}")
+    return Credentials(args.user, password, args.domain)
+
+
 def _key(path: Path) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
     key = load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-        raise SystemExit(f"{path}: only RSA and ECDSA machine keys are supported")
+        raise SystemExit(f"{path}: only RSA and ECDSA keys are supported")
     return key
 
 
@@ -102,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         client.import_machine_certificate(
             x509.load_pem_x509_certificate(args.machine_cert.read_bytes()), key
         )
+    if args.user_cert:
+        key = _key(args.user_key) if args.user_key else None
+        client.import_user_certificate(
+            x509.load_pem_x509_certificate(args.user_cert.read_bytes()), key
+        )
     for item in args.registry:
         name, _, value = item.partition("=")
         client.set_registry_value(name, int(value, 0))
@@ -109,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         VpnProfile(
             CONNECTION,
             args.server,
-            AuthCase.MACHINE_CERT,
+            AuthCase(args.auth),
             encryption_level=EncryptionLevel(args.encryption_level),
             split_tunneling=args.split_tunneling,
         )
@@ -117,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ipsec_policy:
         client.set_ipsec_configuration(CONNECTION, _policy(args.ipsec_policy))
     try:
-        outcome = client.connect(CONNECTION, timeout=args.timeout)
+        outcome = client.connect(CONNECTION, _credentials(args), timeout=args.timeout)
         print(outcome.describe())
         if outcome.connected:
             if args.ping:

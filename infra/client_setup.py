@@ -15,11 +15,21 @@ are applied to Windows client kinds only.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from infra.clients.protocol import EncryptionLevel
 
 DOCS = "https://docs.strongswan.org/docs/latest/interop/"
+
+
+class UserCertificate(enum.StrEnum):
+    """Which lab user certificate goes into CurrentUser\\My for EAP-TLS (case B)."""
+
+    GOOD = "good"
+    """CN and SAN = the user name, EKU clientAuth (LabPki.user)."""
+    NO_CLIENT_AUTH = "no-client-auth"
+    """EKU serverAuth only, which Windows must not pick (LabPki.user_without_client_auth)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,8 @@ class ClientSetup:
     encryption_level: EncryptionLevel = EncryptionLevel.REQUIRED
     """Add-VpnConnection -EncryptionLevel (the GUI's "Data encryption")."""
     source: str = ""
+    user_certificate: UserCertificate = UserCertificate.GOOD
+    """The user certificate imported for EAP-TLS (Import-PfxCertificate)."""
 
 
 CLIENT_SETUP: dict[str, ClientSetup] = {
@@ -36,6 +48,11 @@ CLIENT_SETUP: dict[str, ClientSetup] = {
         registry=(("NegotiateDH2048_AES256", 2),),
         encryption_level=EncryptionLevel.MAXIMUM,
         source=DOCS + "windowsClients.html#strong_ke and windowsMachineConf.html",
+    ),
+    "eap-dynamic": ClientSetup(
+        registry=(("NegotiateDH2048_AES256", 2),),
+        encryption_level=EncryptionLevel.MAXIMUM,
+        source=DOCS + "windowsClients.html#strong_ke and windowsEapConf.html",
     ),
     "strongswan-defaults": ClientSetup(source="Windows defaults: nothing changed"),
 }

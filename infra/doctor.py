@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.charon.config import PLUGINS
+from infra.gateway.presets import REQUIRED_PLUGINS, missing_plugins
 
 DEBIAN_PACKAGES = (
     "charon-systemd",
@@ -44,6 +45,8 @@ class Check:
     name: str
     ok: bool
     detail: str
+    optional: bool = False
+    """Informational: a failure disables some cells (they skip, saying why) but not the lab."""
 
 
 def check_root() -> Check:
@@ -91,6 +94,22 @@ def check_plugins() -> Check:
         f"missing in {PLUGIN_DIR}: {' '.join(missing)}"
         if missing
         else f"{len(PLUGINS.split())} plugins present",
+    )
+
+
+def check_optional_plugins() -> Check:
+    """Plugins only some gateway presets need (infra.gateway.presets.REQUIRED_PLUGINS)."""
+    gaps = [
+        f"preset {preset}: {'; '.join(reasons)}; its cells skip"
+        for preset in REQUIRED_PLUGINS
+        if (reasons := missing_plugins(preset, PLUGIN_DIR))
+    ]
+    presets = ", ".join(REQUIRED_PLUGINS)
+    return Check(
+        "optional-charon-plugins",
+        not gaps,
+        " | ".join(gaps) if gaps else f"present for every preset that needs one ({presets})",
+        optional=True,
     )
 
 
@@ -149,6 +168,7 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_packages,
     check_programs,
     check_plugins,
+    check_optional_plugins,
     check_tshark,
     check_netns,
     check_tun,
@@ -163,8 +183,9 @@ def run_checks() -> list[Check]:
 def main() -> int:
     results = run_checks()
     for c in results:
-        print(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
-    failed = [c for c in results if not c.ok]
+        status = "ok  " if c.ok else "info" if c.optional else "FAIL"
+        print(f"{status} {c.name}: {c.detail}")
+    failed = [c for c in results if not c.ok and not c.optional]
     print("doctor: all checks passed" if not failed else f"doctor: {len(failed)} check(s) failed")
     return 1 if failed else 0
 

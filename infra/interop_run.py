@@ -18,7 +18,7 @@ from infra.capture.facts import CaptureFacts
 from infra.capture.keys import write_decryption_table
 from infra.capture.tcpdump import Capture
 from infra.cell import Cell
-from infra.client_setup import ClientSetup, client_setup
+from infra.client_setup import ClientSetup, UserCertificate, client_setup
 from infra.clients.protocol import (
     ClientKind,
     ConnectOutcome,
@@ -31,6 +31,7 @@ from infra.gateway.presets import PRESETS
 from infra.gateway.spec import EapSecret, GatewaySpec
 from infra.lab.lab import Lab
 from infra.pki.lab_pki import LabPki
+from infra.pki.material import PkiMaterial
 from infra.pki.variants import GatewayCertVariant
 
 PROFILE_NAME = "winterop"
@@ -119,7 +120,7 @@ class InteropRun:
         if self.cell.auth is AuthCase.MACHINE_CERT:
             self.client.install_machine_certificate(self.pki.machine())
         elif self.cell.auth is AuthCase.EAP_TLS:
-            self.client.install_user_certificate(self.pki.user())
+            self.client.install_user_certificate(self._user_certificate())
         if self.client.kind is not ClientKind.REFERENCE:
             for name, value in self.setup.registry:
                 self.client.set_registry_value(name, value)
@@ -132,6 +133,11 @@ class InteropRun:
             )
         )
         return self
+
+    def _user_certificate(self) -> PkiMaterial:
+        if self.setup.user_certificate is UserCertificate.NO_CLIENT_AUTH:
+            return self.pki.user_without_client_auth()
+        return self.pki.user()
 
     def connect(
         self, credentials: Credentials | None = None, timeout: float = 20.0

@@ -84,3 +84,46 @@ def assert_gateway_logged_in_order(gateway: Gateway, expected: list[str], what: 
                 + "\n  ".join(seen or ["(none)"])
             )
         position = found + 1
+
+
+def gateway_parsed(gateway: Gateway, message: str) -> list[str]:
+    """The payload lists of every `parsed MESSAGE N [ ... ]` line charon logged, in order
+    (MESSAGE e.g. `IKE_AUTH request`), leaving out the lines of single fragments (EF)."""
+    lists = []
+    for line in gateway_log(gateway):
+        _, sep, rest = line.partition(f"parsed {message} ")
+        if not sep or "[" not in rest:
+            continue
+        payloads = rest.split("[", 1)[1].rsplit("]", 1)[0].strip()
+        if not payloads.startswith("EF("):
+            lists.append(payloads)
+    return lists
+
+
+def assert_gateway_parsed_sequence(gateway: Gateway, message: str, expected: list[str]) -> None:
+    """charon parsed the MESSAGEs (e.g. `IKE_AUTH request`) with exactly these payload
+    lists, in this order (reassembled messages count once, their fragments not at all)."""
+    observed = gateway_parsed(gateway, message)
+    assert observed == expected, (
+        f"expected the gateway log to show the {message}s\n  "
+        + "\n  ".join(f"[ {p} ]" for p in expected)
+        + "\nobserved\n  "
+        + "\n  ".join(f"[ {p} ]" for p in observed or ["(none)"])
+    )
+
+
+def assert_gateway_said(gateway: Gateway, fragments: list[str], what: str) -> None:
+    """The gateway log contains FRAGMENTS on distinct lines, in this order (WHAT says why
+    they matter); a failure quotes the IKE lines charon wrote."""
+    lines = gateway_log(gateway)
+    position = 0
+    for fragment in fragments:
+        found = next((i for i in range(position, len(lines)) if fragment in lines[i]), None)
+        if found is None:
+            said = [line.split("] ", 1)[-1] for line in lines if "[IKE]" in line][-12:]
+            raise AssertionError(
+                f"expected the gateway log to say {fragments} in this order ({what}); "
+                f"{fragment!r} missing after line {position}; its last IKE lines:\n  "
+                + "\n  ".join(said or ["(none)"])
+            )
+        position = found + 1

@@ -34,6 +34,82 @@ AUTH_MACHINE_CERT = (
     "IDi CERT CERTREQ AUTH N(MOBIKE_SUP) CPRQ(ADDR DNS NBNS SRV ADDR6 DNS6 SRV6) SA TSi TSr"
 )
 """2.2, case A (strongSwan's notation of the decrypted first IKE_AUTH request)."""
+AUTH_EAP = "IDi CERTREQ N(MOBIKE_SUP) CPRQ(ADDR DNS NBNS SRV ADDR6 DNS6 SRV6) SA TSi TSr"
+"""2.2, cases B and C: no AUTH, no CERT, no EAP payload, no IDr."""
+ID_IPV4_ADDR, ID_IPV6_ADDR = 1, 5
+"""2.6: IDi in the EAP cases carries the client's current local address."""
+
+EAP_IDENTITY, EAP_NAK, EAP_TLS, EAP_MSCHAPV2 = 1, 3, 13, 26
+MSCHAPV2_CHALLENGE, MSCHAPV2_RESPONSE, MSCHAPV2_SUCCESS, MSCHAPV2_FAILURE = 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class EapStep:
+    """One EAP packet of the conversation: who sent it, strongSwan's label (`REQ/ID`,
+    `RES/MSCHAPV2`, `SUCC`), the MS-CHAPv2 OpCode and the identity where they matter."""
+
+    sender: str
+    label: str
+    opcode: int | None = None
+    identity: str | None = None
+
+
+def mschapv2_ladder(identity: str, *, nak: bool) -> list[EapStep]:
+    """2.7: the EAP-MSCHAPv2 conversation as Windows runs it. With eap-dynamic the gateway
+    first offers EAP-TLS and the client NAKs it (desired type 26)."""
+    steps = [EapStep("gateway", "REQ/ID"), EapStep("client", "RES/ID", identity=identity)]
+    if nak:
+        steps += [EapStep("gateway", "REQ/TLS"), EapStep("client", "RES/NAK")]
+    return [
+        *steps,
+        EapStep("gateway", "REQ/MSCHAPV2", MSCHAPV2_CHALLENGE),
+        EapStep("client", "RES/MSCHAPV2", MSCHAPV2_RESPONSE),
+        EapStep("gateway", "REQ/MSCHAPV2", MSCHAPV2_SUCCESS),
+        EapStep("client", "RES/MSCHAPV2", MSCHAPV2_SUCCESS),  # OpCode only (2.7, 4)
+        EapStep("gateway", "SUCC"),
+    ]
+
+
+def mschapv2_failure_ladder(identity: str) -> list[EapStep]:
+    """2.7: a rejected Response gets `E=691 R=1` and Windows answers nothing in EAP (no
+    Failure Response; Windows 7 sends an IKE Delete instead; the builds' profiles make no
+    retry, mschapv2_retries = 0)."""
+    return [
+        EapStep("gateway", "REQ/ID"),
+        EapStep("client", "RES/ID", identity=identity),
+        EapStep("gateway", "REQ/MSCHAPV2", MSCHAPV2_CHALLENGE),
+        EapStep("client", "RES/MSCHAPV2", MSCHAPV2_RESPONSE),
+        EapStep("gateway", "REQ/MSCHAPV2", MSCHAPV2_FAILURE),
+    ]
+
+
+def eap_tls_opening(identity: str) -> list[EapStep]:
+    """2.8: the identity round (the certificate's CN), then the gateway's EAP-TLS Start."""
+    return [
+        EapStep("gateway", "REQ/ID"),
+        EapStep("client", "RES/ID", identity=identity),
+        EapStep("gateway", "REQ/TLS"),
+        EapStep("client", "RES/TLS"),
+    ]
+
+
+def gateway_auth_requests_mschapv2(*, nak: bool) -> list[str]:
+    """2.7 as charon logs the IKE_AUTH requests it parsed (payloads only)."""
+    return [
+        AUTH_EAP,
+        "EAP/RES/ID",
+        *(["EAP/RES/NAK"] if nak else []),
+        "EAP/RES/MSCHAPV2",
+        "EAP/RES/MSCHAPV2",
+        "AUTH",
+    ]
+
+
+def gateway_auth_requests_tls(*, tls_rounds: int) -> list[str]:
+    """2.8 as charon logs it: the first request, the identity, TLS_ROUNDS EAP-TLS
+    responses (their number depends on certificate and fragment sizes), then AUTH."""
+    return [AUTH_EAP, "EAP/RES/ID", *["EAP/RES/TLS"] * tls_rounds, "AUTH"]
+
 
 MS_NT5_ISAKMPOAKLEY = bytes.fromhex("1e2b516905991c7d7c96fcbfb587e461")
 MS_NEGOTIATION_DISCOVERY = bytes.fromhex("fb1de3cdf341b7ea16b7e5be0855f120")
@@ -108,6 +184,12 @@ class BuildFacts:
     gcm_proposals_first: bool
     dh2048_registry_supported: bool
     dh2048_value1: str
+    mschapv2_delete_on_failure: bool = False
+    """2.7: Windows 7 sends an IKE Delete instead of answering an MS-CHAPv2 failure."""
+    eap_tls_no_certificate: str = "before-dial"
+    """3: when a missing EAP-TLS user certificate fails the dial (798)."""
+    untrusted_root_error: int = 13801
+    """3: the error for a gateway chain without a trusted root (13801 or 13887)."""
 
 
 def default_ike_offer(build: BuildFacts) -> list[Offer]:
@@ -162,4 +244,7 @@ def build_facts(profile: str) -> BuildFacts:
         gcm_proposals_first=options.gcm_proposals_first,
         dh2048_registry_supported=options.dh2048_registry_supported,
         dh2048_value1=options.dh2048_value1,
+        mschapv2_delete_on_failure=options.mschapv2_delete_on_failure,
+        eap_tls_no_certificate=options.eap_tls_no_certificate,
+        untrusted_root_error=options.untrusted_root_error,
     )

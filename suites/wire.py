@@ -6,9 +6,11 @@ client's own view, and quote the frame numbers and the message summaries they lo
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 from infra.capture.facts import CaptureFacts, IkeMessage, Transform
+from suites.windows_reference import EapStep
 
 IKE_SA_INIT = 34
 IKE_AUTH = 35
@@ -193,4 +195,183 @@ def assert_gateway_certificate(wire: CaptureFacts, der: bytes, what: str) -> Non
     carried = [m for m in responses if der in m.certs]
     assert carried, f"expected the gateway to send {what} in its IKE_AUTH response; saw\n" + ladder(
         responses
+    )
+
+
+# --- EAP (windows-client-behavior.md 2.6-2.8) --------------------------------------------
+
+INFORMATIONAL = 37
+DELETE_PAYLOAD = 42
+_EAP_CODES = {1: "REQ", 2: "RES", 3: "SUCC", 4: "FAIL"}
+_EAP_TYPES = {1: "ID", 2: "NTF", 3: "NAK", 13: "TLS", 21: "TTLS", 25: "PEAP", 26: "MSCHAPV2"}
+_MSCHAPV2_OPCODES = {1: "Challenge", 2: "Response", 3: "Success", 4: "Failure"}
+TLS_LENGTH, TLS_MORE, TLS_START = 0x80, 0x40, 0x20
+
+
+def assert_idi(message: IkeMessage, id_type: int, value: str, what: str) -> None:
+    """MESSAGE's IDi has ID_TYPE and VALUE (tshark's text form)."""
+    observed = message.idi
+    assert observed is not None and (observed.type, observed.data) == (id_type, value), (
+        f"expected IDi type {id_type} {value!r} ({what}); observed "
+        f"{(observed.type, observed.data) if observed else 'no IDi'} in frame {message.frame}"
+    )
+
+
+def eap_messages(wire: CaptureFacts) -> list[IkeMessage]:
+    """The IKE_AUTH messages carrying EAP, in wire order, each message once (a
+    retransmission of the same message ID in the same direction is left out)."""
+    seen: set[tuple[bytes, int, bool]] = set()
+    messages = []
+    for message in wire.exchanges(IKE_AUTH):
+        key = (message.spi_i, message.message_id, message.response)
+        if message.eap is None or key in seen:
+            continue
+        seen.add(key)
+        messages.append(message)
+    return messages
+
+
+def _eap_label(message: IkeMessage) -> str:
+    eap = message.eap
+    assert eap is not None
+    code = _EAP_CODES.get(eap.code, f"({eap.code})")
+    if eap.type is None:
+        return code
+    return f"{code}/{_EAP_TYPES.get(eap.type, f'({eap.type})')}"
+
+
+def _step_text(sender: str, label: str, opcode: int | None, identity: str | None) -> str:
+    text = f"{sender} EAP/{label}"
+    if opcode is not None:
+        text += f" ({_MSCHAPV2_OPCODES.get(opcode, opcode)})"
+    if identity is not None:
+        text += f" {identity!r}"
+    return text
+
+
+def assert_eap_ladder(
+    wire: CaptureFacts, expected: list[EapStep], what: str, *, prefix: bool = False
+) -> None:
+    """The EAP conversation is EXPECTED, step by step: sender, code/type, the MS-CHAPv2
+    OpCode and the identity where the step names them (PREFIX: it starts with EXPECTED)."""
+    observed = []
+    for message in eap_messages(wire):
+        eap = message.eap
+        assert eap is not None
+        sender = "client" if message.initiator else "gateway"
+        observed.append((message, sender, _eap_label(message), eap))
+    problems = []
+    compared = len(expected) if prefix else max(len(expected), len(observed))
+    for index in range(compared):
+        want = expected[index] if index < len(expected) else None
+        got = observed[index] if index < len(observed) else None
+        if got is None:
+            assert want is not None
+            problems.append(
+                f"step {index + 1}: expected "
+                f"{_step_text(want.sender, want.label, want.opcode, want.identity)}, saw nothing"
+            )
+            continue
+        message, sender, label, eap = got
+        got_text = _step_text(
+            sender,
+            label,
+            eap.mschapv2_opcode if want is not None and want.opcode is not None else None,
+            eap.identity if want is not None and want.identity is not None else None,
+        )
+        if want is None:
+            problems.append(f"step {index + 1}: unexpected {got_text} in frame {message.frame}")
+            continue
+        if (
+            (sender, label) != (want.sender, want.label)
+            or (want.opcode is not None and eap.mschapv2_opcode != want.opcode)
+            or (want.identity is not None and eap.identity != want.identity)
+        ):
+            want_text = _step_text(want.sender, want.label, want.opcode, want.identity)
+            problems.append(
+                f"step {index + 1}: expected {want_text}; observed {got_text} in frame "
+                f"{message.frame}"
+            )
+    ladder_text = "\n".join(
+        f"  frame {m.frame}: {_step_text(s, label, e.mschapv2_opcode, e.identity)}"
+        for m, s, label, e in observed
+    )
+    assert not problems, (
+        f"the EAP conversation differs from {what}: "
+        + "; ".join(problems[:3])
+        + f"\nobserved:\n{ladder_text or '  (no EAP)'}"
+    )
+
+
+def _flags(value: int | None) -> str:
+    return "(not decoded)" if value is None else f"{value:#04x}"
+
+
+def assert_eap_tls_framing(wire: CaptureFacts) -> int:
+    """EAP-TLS framed as RFC 5216 and Windows do it (windows-client-behavior.md 2.8),
+    judged from the EAP-TLS flags tshark decoded: the gateway's Start (S) comes first; the
+    client's first TLS message (ClientHello) carries the TLS Message Length (L); every
+    fragment with More (M) is answered by an acknowledgement from the other side (flags
+    0); the client's last EAP-TLS response before EAP-Success is its acknowledgement of
+    the gateway's final flight (flags 0). Returns the number of client EAP-TLS responses."""
+    tls = [m for m in eap_messages(wire) if m.eap is not None and m.eap.type == 13]
+    problems = []
+    flags = [(m, m.eap.tls_flags if m.eap else None) for m in tls]
+    if not flags or flags[0][0].initiator or not (flags[0][1] or 0) & TLS_START:
+        problems.append("the first EAP-TLS packet is not the gateway's Start (S flag)")
+    client = [(m, f) for m, f in flags if m.initiator]
+    if not client or not (client[0][1] or 0) & TLS_LENGTH:
+        problems.append("the client's first EAP-TLS response (ClientHello) lacks the L flag")
+    for (message, value), (answer, answer_flags) in itertools.pairwise(flags):
+        if (value or 0) & TLS_MORE and (answer_flags or 0) != 0:
+            problems.append(
+                f"frame {message.frame} has M set but the answer in frame {answer.frame} "
+                f"carries flags {_flags(answer_flags)}, not an acknowledgement (0x00)"
+            )
+    if client and client[-1][1] != 0:
+        problems.append(
+            f"the client's last EAP-TLS response (frame {client[-1][0].frame}) has flags "
+            f"{_flags(client[-1][1])}, not the empty acknowledgement (0x00)"
+        )
+    text = "\n".join(
+        f"  frame {m.frame}: {'client' if m.initiator else 'gateway'} flags {_flags(f)}"
+        for m, f in flags
+    )
+    assert not problems, "; ".join(problems) + f"\nEAP-TLS flags observed:\n{text or '  none'}"
+    return len(client)
+
+
+def assert_responder_auth_after_eap(wire: CaptureFacts) -> None:
+    """The gateway signed first (a signature method, reference 2.6: no EAP-only
+    responder authentication) and proved the MSK last (method 2)."""
+    methods = wire.auth_methods(initiator=False)
+    assert len(methods) >= 2 and methods[0] in SIGNATURE_METHODS and methods[-1] == 2, (
+        "expected the gateway's AUTH methods to be a signature, then 2 (MSK); observed "
+        f"{methods} in\n{ladder(wire.ike_auth_responses())}"
+    )
+
+
+def client_deletes(wire: CaptureFacts) -> list[IkeMessage]:
+    """INFORMATIONAL requests from the client that carry a Delete payload."""
+    return [
+        m
+        for m in wire.exchanges(INFORMATIONAL, response=False)
+        if m.initiator and DELETE_PAYLOAD in m.payloads
+    ]
+
+
+def assert_client_silent_after_eap(wire: CaptureFacts, *, delete: bool, why: str) -> None:
+    """After the gateway's last EAP request the client sent no further IKE_AUTH request,
+    and an IKE Delete exactly when DELETE says so (WHY names the reference)."""
+    messages = eap_messages(wire)
+    last = messages[-1] if messages else None
+    assert last is not None and not last.initiator, (
+        f"expected the gateway's EAP request last; observed\n{ladder(messages)}"
+    )
+    later = [m for m in wire.ike_auth_requests() if m.frame > last.frame]
+    assert not later, f"expected no IKE_AUTH request after frame {last.frame}:\n{ladder(later)}"
+    deletes = client_deletes(wire)
+    assert bool(deletes) == delete, (
+        f"expected {'an' if delete else 'no'} IKE Delete from the client ({why}); observed "
+        f"{'none' if not deletes else ladder(deletes)}"
     )

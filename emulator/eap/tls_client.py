@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from OpenSSL import SSL, crypto
+from OpenSSL._util import lib as _ssl_lib
 
 from emulator.eap.tls_config import ServerCertRejection, TlsPeerConfig, TlsVersion
 
@@ -49,6 +50,13 @@ def _ssl_error_text(exc: SSL.Error) -> str:
     return "; ".join(reasons) or exc.__class__.__name__
 
 
+def _set_groups(context: SSL.Context, groups: str) -> None:
+    """SSL_CTX_set1_groups_list: pyOpenSSL's public API offers one curve only
+    (``set_tmp_ecdh``), so this goes through its cffi binding of the same OpenSSL."""
+    if _ssl_lib.SSL_CTX_set1_curves_list(context._context, groups.encode("ascii")) != 1:
+        raise ValueError(f"OpenSSL rejects the ECDHE group list {groups!r}")
+
+
 class TlsClient:
     """One TLS client handshake plus whatever application data follows it."""
 
@@ -68,7 +76,11 @@ class TlsClient:
         )
         context.set_cipher_list(config.tls12_ciphers.encode("ascii"))
         context.set_tls13_ciphersuites(config.tls13_suites.encode("ascii"))
-        context.set_tmp_ecdh(config.ecdh_curve)
+        _set_groups(context, config.ecdh_groups)
+        # strongSwan's libtls (5.9.8) sends no renegotiation_info extension (RFC 5746), and
+        # OpenSSL 3 refuses such servers by default; Schannel connects to them (it just never
+        # renegotiates), so the emulated client must too.
+        context.set_options(SSL.OP_LEGACY_SERVER_CONNECT | SSL.OP_NO_RENEGOTIATION)
         context.use_certificate(config.certificate)
         context.use_privatekey(config.private_key)
         context.check_privatekey()

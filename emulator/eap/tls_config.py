@@ -111,9 +111,13 @@ class TlsPeerConfig:
     fragment_size: int = 1398
     #: put the TLS Message Length into unfragmented messages too. *uncertain*.
     length_in_unfragmented: bool = True
-    #: the one ECDHE group offered. Schannel offers x25519, P-256, P-384; OpenSSL 4's
-    #: default would add an X25519MLKEM768 share (+1.2 KB) that Schannel never sends.
-    ecdh_curve: ec.EllipticCurve = field(default_factory=ec.SECP256R1)
+    #: the ECDHE groups offered, in OpenSSL's group-list syntax: Schannel's default
+    #: (x25519, P-256, P-384; *uncertain*, from Microsoft's TLS pages). OpenSSL 4's default
+    #: would add an X25519MLKEM768 share (+1.2 KB) that Schannel never sends. Offering P-384
+    #: matters against strongSwan 5.9.8: its TLS 1.2 server generates the ECDHE key in the
+    #: cipher suite's group (P-384 for the *_SHA384 suites) even when it names another
+    #: curve the client offered, so a client offering P-256 alone fails ("bad ecpoint").
+    ecdh_groups: str = "X25519:P-256:P-384"
     tls12_ciphers: str = SCHANNEL_LIKE_TLS12_CIPHERS
     tls13_suites: str = SCHANNEL_LIKE_TLS13_SUITES
     #: error when the server chain does not reach a trusted root (reference section 3:

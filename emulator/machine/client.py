@@ -17,14 +17,13 @@ from cryptography import x509
 
 from emulator.log import ClientLog, Echo
 from emulator.machine.connection import Connection
-from emulator.machine.dial_setup import dial_config
+from emulator.machine.dial_setup import DEFAULT_COMPUTER_NAME, dial_config
 from emulator.machine.ipsec_policy import CustomPolicy, custom_policy
 from emulator.machine.registry import Registry, UnknownRegistryValue
 from emulator.machine.stores import MachineStores, PrivateKey
 from emulator.profiles import Profile, load_profile
 from emulator.sa.errors import ConnectError
 from emulator.sa.names import proposal_name
-from infra.auth_cases import AuthCase
 from infra.clients.protocol import (
     ClientKind,
     ClientState,
@@ -64,6 +63,7 @@ class EmulatedClient:
         self.namespace = namespace
         self.time_scale = time_scale
         self.log = ClientLog(echo)
+        self.computer_name = DEFAULT_COMPUTER_NAME
         self.registry = Registry()
         self.stores = MachineStores(self.build.options.certreq_filler_roots)
         self.vpn_profiles: dict[str, VpnProfile] = {}
@@ -98,8 +98,17 @@ class EmulatedClient:
         )
 
     def install_user_certificate(self, credential: PkiMaterial) -> None:
-        self.stores.current_user_my.add(credential.cert, credential.private_key())
-        self.log.line("CFG", f"CurrentUser\\My += {credential.subject_dn} (with private key)")
+        self.import_user_certificate(credential.cert, credential.private_key())
+
+    def import_user_certificate(
+        self, certificate: x509.Certificate, key: PrivateKey | None
+    ) -> None:
+        """Import-PfxCertificate into Cert:\\CurrentUser\\My (KEY None: certificate only)."""
+        self.stores.current_user_my.add(certificate, key)
+        with_key = "with private key" if key is not None else "without private key"
+        self.log.line(
+            "CFG", f"CurrentUser\\My += {certificate.subject.rfc4514_string()} ({with_key})"
+        )
 
     def add_vpn_connection(self, profile: VpnProfile) -> None:
         self.vpn_profiles[profile.name] = profile
@@ -157,10 +166,6 @@ class EmulatedClient:
             )
         if self._connection is not None and self._connection.up:
             return ConnectOutcome(True, None, "already connected", 0.0)
-        if profile.auth is not AuthCase.MACHINE_CERT:
-            raise NotSupportedByClient(
-                self.kind, "connect", f"{profile.auth.value} needs the EAP methods (emulator.eap)"
-            )
         self._drop_connection()
         try:
             server = self._resolve(profile.server_address)
@@ -170,6 +175,8 @@ class EmulatedClient:
                 self.stores,
                 profile,
                 self.policies.get(profile.name),
+                credentials=credentials,
+                computer_name=self.computer_name,
                 time_scale=self.time_scale,
                 log=self.log,
             )

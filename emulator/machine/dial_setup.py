@@ -1,11 +1,12 @@
 """Turning the machine's state into one dial: what this Windows build sends, and checks.
 
-The emulated machine's stores, registry values, VPN profile and IPsec policy decide the
-IKE and ESP proposals (emulator.machine.offers), the machine certificate and AUTH method
-(credentials), the CERTREQ content (every trusted root, unless DisableCertReqPayload = 1),
-the gateway-certificate checks (certcheck) and the wire details the build profile fixes
-(CP request, vendor IDs, traffic selectors 0.0.0.0/0 and ::/0). The result is a
-DialConfig the IKE engine executes without knowing about Windows.
+The emulated machine's stores, registry values, VPN profile, credentials and IPsec policy
+decide the IKE and ESP proposals (emulator.machine.offers), how the client authenticates
+(case A: the machine certificate and AUTH method, emulator.machine.credentials; cases B
+and C: EAP, emulator.machine.eap_setup), the CERTREQ content (every trusted root, unless
+DisableCertReqPayload = 1), the gateway-certificate checks (certcheck) and the wire
+details the build profile fixes (CP request, vendor IDs, traffic selectors 0.0.0.0/0 and
+::/0). The result is a DialConfig the IKE engine executes without knowing about Windows.
 """
 
 from __future__ import annotations
@@ -17,19 +18,23 @@ from emulator.crypto.auth import VerifyingKey
 from emulator.log import ClientLog
 from emulator.machine.certcheck import CertCheckPolicy, check_gateway_certificate
 from emulator.machine.credentials import select_machine_credential
+from emulator.machine.eap_setup import eap_authenticator
 from emulator.machine.ipsec_policy import CustomPolicy
 from emulator.machine.offers import esp_proposals, ike_proposals
 from emulator.machine.registry import Registry
 from emulator.machine.stores import MachineStores
 from emulator.machine.vendor_ids import vendor_id_bytes
 from emulator.profiles.schema import ProfileOptions
-from emulator.sa.authenticator import CertificateAuthenticator
+from emulator.sa.authenticator import Authenticator, CertificateAuthenticator
 from emulator.sa.cp import cp_request
 from emulator.sa.dial import DialConfig
 from emulator.sa.names import proposal_name
-from infra.clients.protocol import VpnProfile
+from infra.auth_cases import AuthCase
+from infra.clients.protocol import Credentials, VpnProfile
 
 ECP_GROUPS = (19, 20)
+DEFAULT_COMPUTER_NAME = "DESKTOP-WINTEROP"
+"""The emulated machine's NetBIOS name (qualifies a local account as COMPUTER\\user)."""
 
 
 def dial_config(
@@ -39,27 +44,30 @@ def dial_config(
     profile: VpnProfile,
     policy: CustomPolicy | None,
     *,
+    credentials: Credentials | None = None,
+    computer_name: str = DEFAULT_COMPUTER_NAME,
     time_scale: float,
     log: ClientLog,
 ) -> DialConfig:
-    """The DialConfig of a case-A dial; raises ConnectError (13806, 13820) before any packet."""
-    ecdsa_group = None
-    if (
-        policy is not None
-        and options.ecdsa_auth_for_ecp_dh_group
-        and not registry.flag("UseRSACertForEcpDHGroups")
-        and policy.dh_group in ECP_GROUPS
-    ):
-        ecdsa_group = policy.dh_group
-    credential = select_machine_credential(stores.local_machine_my, ecdsa_for_group=ecdsa_group)
+    """The DialConfig of one dial; raises ConnectError before any packet where Windows
+    fails before dialling (13806, 13820 for case A; 703, 798 for the EAP cases)."""
     certreq = () if registry.flag("DisableCertReqPayload") else stores.root_hashes()
-    authenticator = CertificateAuthenticator(
-        credential.certificate.public_bytes(Encoding.DER),
-        credential.certificate.subject.public_bytes(),
-        credential.key,
-        credential.method,
-        certreq,
-    )
+    authenticator: Authenticator
+    if profile.auth is AuthCase.MACHINE_CERT:
+        authenticator, auth_text = _machine_authenticator(
+            options, registry, stores, policy, certreq
+        )
+    else:
+        authenticator, auth_text = eap_authenticator(
+            options,
+            registry,
+            stores,
+            profile,
+            credentials,
+            certreq=certreq,
+            computer_name=computer_name,
+            log=log,
+        )
     dh2048 = registry.negotiate_dh2048_aes256
     ike = ike_proposals(options, dh2048=dh2048, level=profile.encryption_level, policy=policy)
     esp = esp_proposals(options, level=profile.encryption_level, policy=policy)
@@ -68,8 +76,7 @@ def dial_config(
         "CFG",
         f"dialling {profile.name!r}: {len(ike)} IKE proposal(s) from {origin}, first "
         f"{proposal_name(ike[0])}; {len(esp)} ESP proposal(s), first {proposal_name(esp[0])}; "
-        f"machine certificate {credential.certificate.subject.rfc4514_string()} "
-        f"(AUTH method {credential.method}); CERTREQ with {len(certreq)} root hash(es)",
+        f"{auth_text}; CERTREQ with {len(certreq)} root hash(es)",
     )
     check = CertCheckPolicy(
         server_address=profile.server_address,
@@ -107,3 +114,31 @@ def dial_config(
         options=options,
         time_scale=time_scale,
     )
+
+
+def _machine_authenticator(
+    options: ProfileOptions,
+    registry: Registry,
+    stores: MachineStores,
+    policy: CustomPolicy | None,
+    certreq: tuple[bytes, ...],
+) -> tuple[CertificateAuthenticator, str]:
+    """Case A: the machine certificate and its AUTH method (13806 / 13820 without one)."""
+    ecdsa_group = None
+    if (
+        policy is not None
+        and options.ecdsa_auth_for_ecp_dh_group
+        and not registry.flag("UseRSACertForEcpDHGroups")
+        and policy.dh_group in ECP_GROUPS
+    ):
+        ecdsa_group = policy.dh_group
+    credential = select_machine_credential(stores.local_machine_my, ecdsa_for_group=ecdsa_group)
+    authenticator = CertificateAuthenticator(
+        credential.certificate.public_bytes(Encoding.DER),
+        credential.certificate.subject.public_bytes(),
+        credential.key,
+        credential.method,
+        certreq,
+    )
+    subject = credential.certificate.subject.rfc4514_string()
+    return authenticator, f"machine certificate {subject} (AUTH method {credential.method})"

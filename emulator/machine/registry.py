@@ -38,6 +38,11 @@ KNOWN_VALUES = {
             "1 = send no CERTREQ in IKE_AUTH (2.5)",
         ),
         RegistryValue(
+            "ExtendedIDiSupport",
+            _RASMAN + r"\IKEv2",
+            "non-zero = derive IDi from the EAP identity instead of the local address (2.6)",
+        ),
+        RegistryValue(
             "UseRSACertForEcpDHGroups",
             _RASMAN + r"\IKEv2",
             "1 = keep RSA machine authentication with an ECP DH group (2.5)",
@@ -74,6 +79,10 @@ class Registry:
         """0, 1 or 2; anything but DWORD 1 or 2 counts as 0 (reverse-engineered client)."""
         value = self._values.get("NegotiateDH2048_AES256")
         return value if value in (1, 2) else 0
+
+    def nonzero(self, name: str) -> bool:
+        """True for any DWORD other than 0 (values Windows tests with ``!= 0``)."""
+        return bool(self._values.get(name))
 
     def flag(self, name: str) -> bool:
         """True only for DWORD 1 (Windows tests these values for exactly 1)."""

@@ -124,7 +124,12 @@ class ProfileOptions:
         metadata=_m("2.6", "IDi in the EAP cases")
     )
     eap_identity: Literal["user", "domain-user", "windows-phone"] = field(
-        metadata=_m("2.7", "EAP identity format")
+        metadata=_m(
+            "2.7, 12",
+            "EAP identity: user (DOMAIN\\user only when the credentials name a domain), "
+            "domain-user (always qualified: the credentials' domain or the computer name), "
+            "windows-phone (always qualified, 'Windows Phone' unless a domain is given)",
+        )
     )
     mschapv2_retries: int = field(metadata=_m("2.7", "MSCHAPv2 retries after E=691 R=1"))
     mschapv2_keep_first_user: bool = field(
@@ -135,6 +140,21 @@ class ProfileOptions:
     )
     eap_tls_version: Literal["1.2", "1.3"] = field(
         metadata=_m("2.8", "highest TLS version for EAP-TLS")
+    )
+    eap_tls13_msk: Literal["rfc9190", "strongswan-5.9"] = field(
+        metadata=_m(
+            "2.8", "MSK derivation when TLS 1.3 is negotiated (RFC 9190, or strongSwan 5.9.2-5.9.9)"
+        )
+    )
+    eap_tls_fragment_size: int = field(
+        metadata=_m("2.8", "largest EAP-TLS packet the client sends, EAP header included")
+    )
+    eap_tls_no_certificate: Literal["before-dial", "at-tls-start"] = field(
+        metadata=_m(
+            "3",
+            "when a missing EAP-TLS user certificate fails the dial (798): before any "
+            "packet, or when the gateway starts EAP-TLS",
+        )
     )
     # --- certificates ---
     untrusted_root_error: int = field(

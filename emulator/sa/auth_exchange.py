@@ -68,7 +68,7 @@ def first_request(
     config: DialConfig, context: AuthContext, offer: tuple[Proposal, ...]
 ) -> tuple[Payload, ...]:
     authenticator = config.authenticator
-    payloads: list[Payload] = [authenticator.idi(), *authenticator.first_payloads(context)]
+    payloads: list[Payload] = [authenticator.idi(context), *authenticator.first_payloads(context)]
     if config.options.mobike_sup_in_auth:
         payloads.append(NotifyPayload(NotifyType.MOBIKE_SUPPORTED))
     payloads += [config.cp, SaPayload(offer), TsiPayload(config.tsi), TsrPayload(config.tsr)]

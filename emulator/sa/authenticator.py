@@ -9,6 +9,7 @@ requests. Case A, the machine certificate, is :class:`CertificateAuthenticator`.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,12 +30,15 @@ class AuthContext:
     prf: PrfAlgorithm
     sk_pi: bytes
     sk_pr: bytes
+    local_address: ipaddress.IPv4Address | ipaddress.IPv6Address
+    """The address the client sends from (behind a NAT: its LAN address), which Windows
+    puts into IDi in the EAP cases (windows-client-behavior.md 2.6)."""
 
 
 class Authenticator(Protocol):
     """One authentication case of the client."""
 
-    def idi(self) -> IdiPayload:
+    def idi(self, context: AuthContext) -> IdiPayload:
         """The IDi payload of the first IKE_AUTH request."""
         ...
 
@@ -45,7 +49,9 @@ class Authenticator(Protocol):
     def next_payloads(
         self, context: AuthContext, response: tuple[Payload, ...]
     ) -> tuple[Payload, ...] | None:
-        """The next IKE_AUTH request's payloads after RESPONSE, or None when done."""
+        """The next IKE_AUTH request's payloads after RESPONSE, or None when done.
+
+        Raises ConnectError (with the Windows error) when RESPONSE ends the attempt."""
         ...
 
 
@@ -68,7 +74,7 @@ class CertificateAuthenticator:
         self._method = method
         self._certreq = certreq_hashes
 
-    def idi(self) -> IdiPayload:
+    def idi(self, context: AuthContext) -> IdiPayload:
         return self._idi
 
     def first_payloads(self, context: AuthContext) -> tuple[Payload, ...]:

@@ -9,6 +9,9 @@ exception type may escape a connection attempt.
 
 from __future__ import annotations
 
+ERROR_AUTHENTICATION_FAILURE = 691
+ERROR_INTERACTIVE_MODE = 703
+ERROR_NO_EAPTLS_CERTIFICATE = 798
 ERROR_VPN_TIMEOUT = 809
 ERROR_INTERNAL_ADDRESS_FAILURE = 840
 ERROR_FAILED_CP_REQUIRED = 841
@@ -23,12 +26,20 @@ ERROR_IPSEC_IKE_POLICY_MATCH = 13868
 
 
 class ConnectError(Exception):
-    """The attempt failed; ``code`` is what Windows would report, ``reason`` says why."""
+    """The attempt failed; ``code`` is what Windows would report, ``reason`` says why.
 
-    def __init__(self, code: int, reason: str) -> None:
+    ``delete_ike_sa`` says whether the client tells the gateway to drop the IKE SA it
+    already holds: None leaves it to the engine's general rule, True/False is the
+    decision of the part that failed (an EAP method follows the Windows build's
+    documented behaviour: Windows 7 sends a Delete after a final MS-CHAPv2 failure,
+    later builds send nothing).
+    """
+
+    def __init__(self, code: int, reason: str, *, delete_ike_sa: bool | None = None) -> None:
         super().__init__(f"{code}: {reason}")
         self.code = code
         self.reason = reason
+        self.delete_ike_sa = delete_ike_sa
 
 
 class ProtocolViolation(ConnectError):

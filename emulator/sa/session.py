@@ -193,14 +193,13 @@ class IkeSession:
         # (INTERNAL_ADDRESS_FAILURE, mrled/algo notes.md); for a gateway it rejected, what
         # it sends is the profile's on_gateway_auth_failure (uncertain).
         rejected_gateway = error.code == ERROR_IPSEC_IKE_AUTH_FAIL
-        if (
-            self._gateway_has_sa
-            and self.sa is not None
-            and (
+        delete = error.delete_ike_sa
+        if delete is None:
+            delete = (
                 not rejected_gateway
                 or self.config.options.on_gateway_auth_failure == "delete-ike-sa"
             )
-        ):
+        if self._gateway_has_sa and self.sa is not None and delete:
             self._send_ike_delete()
         self._established.set_exception(error)
         self._finished.set()
@@ -331,6 +330,7 @@ class IkeSession:
             sa.suite.prf,
             sa.keys.sk_pi,
             sa.keys.sk_pr,
+            self.transport.local,
         )
         return self._authenticate(sa, context)
 

@@ -12,6 +12,14 @@ the EAP page configures `remote.auth = eap-dynamic`, but Debian 12 does not ship
 eap-dynamic plugin, so case C uses `eap-mschapv2`, the method eap-dynamic settles on for a
 Windows password client (it NAKs the EAP-TLS offer).
 
+`eap-dynamic` is that EAP page taken literally, for cases B and C: one connection with
+`remote.auth = eap-dynamic` (and eap-identity), so the gateway offers EAP-TLS first and a
+password client has to NAK it (the session in
+https://docs.strongswan.org/docs/latest/interop/windowsEapServerStatus.html). It needs
+charon's eap-dynamic plugin, which Debian 12 does not ship and which the lab's charon does
+not load; REQUIRED_PLUGINS says so, infra.doctor reports it as an optional check, and the
+cells of this preset skip at collection with that reason (fixtures.clients).
+
 `strongswan-defaults` is what the installed charon does when nothing is set: only what a
 connection cannot work without (its certificate, the remote auth method, a virtual IP pool
 and `local_ts = 0.0.0.0/0`); proposals, fragmentation, rekeying, DPD and the rest are left to
@@ -21,8 +29,10 @@ charon 5.9.8's compiled-in defaults.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from infra.auth_cases import AuthCase
+from infra.charon.config import PLUGINS
 from infra.gateway.spec import (
     ChildSpec,
     ConnectionSpec,
@@ -97,7 +107,55 @@ def strongswan_defaults(case: AuthCase, eap_secrets: tuple[EapSecret, ...] = ())
     )
 
 
+def eap_dynamic(case: AuthCase, eap_secrets: tuple[EapSecret, ...] = ()) -> GatewaySpec:
+    """The documented EAP gateway as written: `remote.auth = eap-dynamic`, EAP-TLS offered
+    first (cases B and C only; needs the eap-dynamic plugin, see REQUIRED_PLUGINS)."""
+    if case is AuthCase.MACHINE_CERT:
+        raise ValueError("the eap-dynamic preset is for the EAP cases (eap-tls, eap-mschapv2)")
+    return GatewaySpec(
+        preset="eap-dynamic",
+        connections=(
+            ConnectionSpec(
+                name="eap",
+                remote_auth=RemoteAuth.EAP_DYNAMIC,
+                pools=("ipv4", "ipv6"),
+                eap_id="%any",
+                children=(ChildSpec(name="eap", local_ts=("0.0.0.0/0", "::/0")),),
+            ),
+        ),
+        pools=(
+            PoolSpec("ipv4", VIP_POOL4, dns=(INTERNAL_DNS,)),
+            PoolSpec("ipv6", VIP_POOL6),
+        ),
+        eap_secrets=eap_secrets,
+        source=_DOCS_URL + _DOCS_PAGE[AuthCase.EAP_MSCHAPV2],
+    )
+
+
 PRESETS: dict[str, Callable[[AuthCase, tuple[EapSecret, ...]], GatewaySpec]] = {
     "docs-recommended": docs_recommended,
+    "eap-dynamic": eap_dynamic,
     "strongswan-defaults": strongswan_defaults,
 }
+
+CHARON_PLUGIN_DIR = Path("/usr/lib/ipsec/plugins")
+REQUIRED_PLUGINS: dict[str, tuple[str, ...]] = {"eap-dynamic": ("eap-dynamic",)}
+"""charon plugins a preset needs beyond what every lab gateway loads."""
+
+
+def missing_plugins(preset: str, plugin_dir: Path = CHARON_PLUGIN_DIR) -> list[str]:
+    """Why PRESET cannot run on this machine, one sentence per missing plugin (empty: it can).
+
+    A plugin counts as present when its shared object is installed and the lab's charon
+    loads it (infra.charon.config.PLUGINS)."""
+    loaded = set(PLUGINS.split())
+    reasons = []
+    for plugin in REQUIRED_PLUGINS.get(preset, ()):
+        installed = (plugin_dir / f"libstrongswan-{plugin}.so").exists()
+        if installed and plugin in loaded:
+            continue
+        where = [] if installed else [f"not installed in {plugin_dir} (Debian 12 does not ship it)"]
+        if plugin not in loaded:
+            where.append("not in the lab charon's plugin list (infra.charon.config.PLUGINS)")
+        reasons.append(f"charon plugin {plugin} " + " and ".join(where))
+    return reasons

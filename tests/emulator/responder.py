@@ -19,6 +19,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -29,6 +30,7 @@ from emulator.codec import (
     ConfigAttribute,
     CpPayload,
     DeletePayload,
+    EapPayload,
     IdiPayload,
     IdrPayload,
     IkeHeader,
@@ -47,6 +49,7 @@ from emulator.codec import (
     id_body,
 )
 from emulator.const import (
+    AuthMethod,
     CertEncoding,
     CfgType,
     ConfigAttributeType,
@@ -73,7 +76,8 @@ from emulator.crypto import (
     unprotect_message,
     verify,
 )
-from emulator.crypto.auth import SigningKey
+from emulator.crypto.auth import SigningKey, shared_key_mic, verify_shared_key_mic
+from emulator.eap import decode_eap, encode_eap
 from emulator.sa.natt import natd_hash
 from infra.pki.material import PkiMaterial
 
@@ -82,6 +86,17 @@ VIRTUAL_IP = ipaddress.IPv4Address("198.19.3.1")
 ESP_SPI = bytes.fromhex("c0ffee01")
 
 Mutation = Callable[[bytes], bytes]
+
+
+class EapServer(Protocol):
+    """An in-test EAP authenticator (tests/emulator/eap): Request/Identity first, then one
+    request per response; ``msk`` once it has sent EAP-Success."""
+
+    msk: bytes | None
+
+    def start(self) -> bytes: ...
+
+    def handle(self, response: bytes) -> bytes: ...
 
 
 @dataclass
@@ -102,6 +117,12 @@ class Script:
     edit_auth: Callable[[list[Payload]], list[Payload]] | None = None
     """Rewrites the IKE_AUTH response payloads before they are sealed (authentic garbage)."""
     silent_informational: bool = False
+    eap: EapServer | None = None
+    """Authenticate the client with EAP (cases B and C) when its first IKE_AUTH has no AUTH."""
+    forge_eap_auth: bool = False
+    """Send a method-2 AUTH that does not match the MSK after EAP-Success."""
+    eap_auth_method: int = AuthMethod.SHARED_KEY_MIC
+    """The method of the gateway's AUTH after EAP (2 is the only right one)."""
 
 
 @dataclass
@@ -116,6 +137,9 @@ class _Sa:
     nonce_r: bytes
     chunks: dict[int, bytes] = field(default_factory=dict)
     first_payload: int = 0
+    idi: IdiPayload | None = None
+    idr: IdrPayload | None = None
+    offer: SaPayload | None = None
 
 
 class ScriptedResponder:
@@ -133,6 +157,8 @@ class ScriptedResponder:
         self.inner: list[tuple[int, tuple[Payload, ...]]] = []
         """(exchange, decrypted payloads) of every authenticated request."""
         self.client_auth_verified: bool | None = None
+        self.unsolicited_eap = False
+        """The client put an EAP payload into its first IKE_AUTH (Windows never does)."""
         self.sa: _Sa | None = None
         self.client: tuple[str, int] | None = None
         self.events: queue.Queue[str] = queue.Queue()
@@ -307,6 +333,13 @@ class ScriptedResponder:
 
     def _auth(self, sa: _Sa, header: IkeHeader, payloads: tuple[Payload, ...]) -> list[bytes]:
         script = self.script
+        if script.eap is not None and sa.idi is None:
+            sa.idi = next((p for p in payloads if isinstance(p, IdiPayload)), None)
+            sa.offer = next((p for p in payloads if isinstance(p, SaPayload)), None)
+        if script.eap is not None and not any(isinstance(p, AuthPayload) for p in payloads):
+            return self._eap_round(sa, header, payloads)
+        if script.eap is not None:
+            return self._eap_final(sa, header, payloads)
         self._verify_client(sa, payloads)
         if script.silent_auth:
             return []
@@ -320,24 +353,31 @@ class ScriptedResponder:
         if script.forge_auth:
             signature = bytes(len(signature))
         offered = next(p for p in payloads if isinstance(p, SaPayload))
-        chosen = replace(offered.proposals[0], spi=ESP_SPI)
         answer: list[Payload] = [
             idr,
             CertPayload(CertEncoding.X509_SIGNATURE, self.gateway.cert_der()),
             AuthPayload(method, signature),
+            *self._child(offered),
         ]
-        if script.child_notify is not None:
-            answer.append(NotifyPayload(script.child_notify))
-        else:
-            answer += [
-                CpPayload(
-                    CfgType.REPLY,
-                    (ConfigAttribute(ConfigAttributeType.INTERNAL_IP4_ADDRESS, VIRTUAL_IP.packed),),
-                ),
-                SaPayload((chosen,)),
-                TsiPayload((TrafficSelector(VIRTUAL_IP, VIRTUAL_IP),)),
-                TsrPayload((TrafficSelector.any_ipv4(),)),
-            ]
+        return self._answer_auth(sa, header, answer)
+
+    def _child(self, offered: SaPayload) -> list[Payload]:
+        """The CHILD SA part of the last IKE_AUTH response (or the script's refusal)."""
+        if self.script.child_notify is not None:
+            return [NotifyPayload(self.script.child_notify)]
+        chosen = replace(offered.proposals[0], spi=ESP_SPI)
+        return [
+            CpPayload(
+                CfgType.REPLY,
+                (ConfigAttribute(ConfigAttributeType.INTERNAL_IP4_ADDRESS, VIRTUAL_IP.packed),),
+            ),
+            SaPayload((chosen,)),
+            TsiPayload((TrafficSelector(VIRTUAL_IP, VIRTUAL_IP),)),
+            TsrPayload((TrafficSelector.any_ipv4(),)),
+        ]
+
+    def _answer_auth(self, sa: _Sa, header: IkeHeader, answer: list[Payload]) -> list[bytes]:
+        script = self.script
         if script.edit_auth is not None:
             answer = script.edit_auth(answer)
         sealed = self._seal(sa, header.exchange, header.message_id, tuple(answer), response=True)
@@ -345,6 +385,56 @@ class ScriptedResponder:
         if script.mutate_auth is not None:
             return [script.mutate_auth(sealed)]
         return [sealed]
+
+    # --- IKE_AUTH with EAP (RFC 7296 2.16) ----------------------------------------------
+
+    def _eap_round(self, sa: _Sa, header: IkeHeader, payloads: tuple[Payload, ...]) -> list[bytes]:
+        """The first request gets `IDr CERT AUTH EAP/REQ/ID`; every later one the server's
+        answer to the EAP response it carries."""
+        server = self.script.eap
+        assert server is not None
+        eap = next((p for p in payloads if isinstance(p, EapPayload)), None)
+        if sa.idr is None:
+            if eap is not None:
+                self.unsolicited_eap = True
+            sa.idr = IdrPayload(IdType.FQDN, self.gateway.identity.encode())
+            method = method_for_key(self.key)
+            octets = signed_octets(
+                sa.response, sa.nonce_i, sa.suite.prf, sa.keys.sk_pr, id_body(sa.idr)
+            )
+            answer: list[Payload] = [
+                sa.idr,
+                CertPayload(CertEncoding.X509_SIGNATURE, self.gateway.cert_der()),
+                AuthPayload(method, sign(method, self.key, octets)),
+                decode_eap(server.start()),
+            ]
+            return self._answer_auth(sa, header, answer)
+        assert eap is not None, "an EAP round without an EAP payload"
+        reply = decode_eap(server.handle(encode_eap(eap)))
+        return self._answer_auth(sa, header, [reply])
+
+    def _eap_final(self, sa: _Sa, header: IkeHeader, payloads: tuple[Payload, ...]) -> list[bytes]:
+        """Check the client's MSK AUTH; answer with ours and the CHILD SA."""
+        server, script = self.script.eap, self.script
+        assert server is not None and sa.idi is not None and sa.idr is not None
+        auth = next(p for p in payloads if isinstance(p, AuthPayload))
+        msk = server.msk or b""
+        octets = signed_octets(sa.request, sa.nonce_r, sa.suite.prf, sa.keys.sk_pi, id_body(sa.idi))
+        try:
+            if auth.method != AuthMethod.SHARED_KEY_MIC or not msk:
+                raise AuthError(f"method {auth.method} after EAP")
+            verify_shared_key_mic(sa.suite.prf, msk, octets, auth.data)
+        except AuthError:
+            self.client_auth_verified = False
+            notify = NotifyPayload(NotifyType.AUTHENTICATION_FAILED)
+            return self._answer_auth(sa, header, [notify])
+        self.client_auth_verified = True
+        ours = signed_octets(sa.response, sa.nonce_i, sa.suite.prf, sa.keys.sk_pr, id_body(sa.idr))
+        key = bytes(len(msk)) if script.forge_eap_auth else msk
+        data = shared_key_mic(sa.suite.prf, key, ours)
+        assert sa.offer is not None
+        answer: list[Payload] = [AuthPayload(script.eap_auth_method, data), *self._child(sa.offer)]
+        return self._answer_auth(sa, header, answer)
 
     def _verify_client(self, sa: _Sa, payloads: tuple[Payload, ...]) -> None:
         idi = next((p for p in payloads if isinstance(p, IdiPayload)), None)

@@ -328,13 +328,14 @@ def test_certreq_lists_every_trusted_root(lab_pki: LabPki) -> None:
 # --- dialling without a lab -----------------------------------------------------------
 
 
-def test_unknown_connection_is_623_and_eap_needs_emulator_eap() -> None:
+def test_unknown_connection_is_623_and_mschapv2_without_credentials_703() -> None:
     client = EmulatedClient("win10-22h2", namespace=None)
     outcome = client.connect("nothing")
     assert not outcome.connected and outcome.error is not None and outcome.error.code == 623
     client.add_vpn_connection(VpnProfile("vpn", "192.0.2.1", AuthCase.EAP_MSCHAPV2))
-    with pytest.raises(NotSupportedByClient):
-        client.connect("vpn")
+    outcome = client.connect("vpn")
+    assert outcome.error is not None and outcome.error.code == 703  # no UI to ask
+    assert not any("sending packet" in line for line in client.log.lines)
 
 
 def test_missing_machine_certificate_is_13806_before_any_packet() -> None:
