@@ -4,6 +4,7 @@
 writes once and keeps in version control, so it holds no secret: credentials are the
 *names* of environment variables. Every error names the file, the line and the field, e.g.
 `lab.yaml:14: images[0].build: expected a Windows build number such as 10.0.19045`.
+This module is the schema; the line-numbered YAML reading it rests on is yaml_fields.
 
 Schema (version 1; `?` marks optional keys):
 
@@ -62,17 +63,14 @@ import datetime
 import ipaddress
 import re
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
-import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node
 
 from infra.lab.topology import TopologyKind
-from infra.windows.transports.credentials import ENV_NAME_RE, CredentialNames
+from infra.windows.transports.credentials import CredentialNames
 from infra.windows.transports.settings import (
     TRANSPORT_KINDS,
     WSMAN_AUTHS,
@@ -80,6 +78,7 @@ from infra.windows.transports.settings import (
     TransportKind,
     WsmanSettings,
 )
+from infra.windows.yaml_fields import FieldError, FieldReader, optional
 
 SCHEMA_VERSION = 1
 USER_KINDS: tuple[TransportKind, ...] = ("ssh",)
@@ -92,25 +91,10 @@ _HOST_RE = re.compile(
 )
 _LIBVIRT_DRIVERS = ("qemu", "test")
 _LIBVIRT_TRANSPORTS = ("", "ssh", "libssh", "libssh2", "tls", "tcp", "unix")
-_PLAIN_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:timestamp",
-}
 
 
-class InventoryError(Exception):
+class InventoryError(FieldError):
     """The inventory is unusable; `str()` reads `FILE:LINE: FIELD: what is wrong`."""
-
-    def __init__(self, path: str, line: int | None, field: str, message: str) -> None:
-        where = f"{path}:{line}" if line is not None else path
-        super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
-        self.path = path
-        self.line = line
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -201,128 +185,7 @@ class Inventory:
         return next(i for i in self.images if i.name == name)
 
 
-T = TypeVar("T")
-
-
-class _Reader:
-    """Walks composed YAML nodes, so every error can carry the node's line."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._constructor = SafeConstructor()
-
-    def fail(self, node: Node | None, field: str, message: str) -> InventoryError:
-        line = None if node is None else node.start_mark.line + 1
-        return InventoryError(self.path, line, field, message)
-
-    def mapping(
-        self, node: Node, field: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
-    ) -> dict[str, Node]:
-        if not isinstance(node, MappingNode):
-            raise self.fail(node, field or "(top level)", "expected a mapping (key: value lines)")
-        out: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = self.scalar(key_node, f"{field} key")
-            where = f"{field}.{key}" if field else str(key)
-            if not isinstance(key, str):
-                raise self.fail(key_node, where, "keys must be text")
-            if key in out:
-                raise self.fail(key_node, where, "given twice")
-            if key not in required and key not in optional:
-                allowed = ", ".join((*required, *optional))
-                raise self.fail(key_node, where, f"unknown key; allowed here: {allowed}")
-            out[key] = value_node
-        missing = [k for k in required if k not in out]
-        if missing:
-            raise self.fail(node, field or "(top level)", f"missing {', '.join(missing)}")
-        return out
-
-    def sequence(self, node: Node, field: str, *, min_items: int = 0) -> list[Node]:
-        if not isinstance(node, SequenceNode):
-            raise self.fail(node, field, "expected a list")
-        if len(node.value) < min_items:
-            raise self.fail(
-                node, field, f"needs at least {min_items} entr{'y' if min_items == 1 else 'ies'}"
-            )
-        return list(node.value)
-
-    def scalar(self, node: Node, field: str) -> Any:
-        if not isinstance(node, ScalarNode):
-            raise self.fail(node, field, "expected a single value")
-        if node.tag not in _PLAIN_TAGS:
-            raise self.fail(node, field, f"tag {node.tag} is not allowed")
-        try:
-            return self._constructor.construct_object(node)
-        except (ConstructorError, ValueError) as exc:
-            raise self.fail(node, field, f"cannot read the value ({exc})") from None
-
-    def text(
-        self, node: Node, field: str, pattern: re.Pattern[str] | None = None, hint: str = ""
-    ) -> str:
-        value = self.scalar(node, field)
-        if not isinstance(value, str) or not value:
-            raise self.fail(node, field, f"expected text{': ' + hint if hint else ''}")
-        if pattern is not None and not pattern.match(value):
-            raise self.fail(node, field, f"{value!r} is not valid: expected {hint}")
-        return value
-
-    def integer(self, node: Node, field: str, low: int, high: int) -> int:
-        value = self.scalar(node, field)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(node, field, f"expected a whole number from {low} to {high}")
-        if not low <= value <= high:
-            raise self.fail(node, field, f"{value} is out of range {low}-{high}")
-        return int(value)
-
-    def number(self, node: Node, field: str, low: float, high: float) -> float:
-        value = self.scalar(node, field)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(node, field, f"expected a number of seconds from {low:g} to {high:g}")
-        if not low <= value <= high:
-            raise self.fail(node, field, f"{value} is out of range {low:g}-{high:g}")
-        return float(value)
-
-    def flag(self, node: Node, field: str) -> bool:
-        value = self.scalar(node, field)
-        if not isinstance(value, bool):
-            raise self.fail(node, field, "expected true or false")
-        return value
-
-    def choice(self, node: Node, field: str, allowed: tuple[T, ...]) -> T:
-        value = self.scalar(node, field)
-        for option in allowed:
-            if value == option:
-                return option
-        raise self.fail(node, field, f"{value!r} is not one of {', '.join(map(str, allowed))}")
-
-    def env_name(self, node: Node, field: str) -> str:
-        value = self.scalar(node, field)
-        # The value is not echoed: a mistaken entry may be the secret itself.
-        if not isinstance(value, str) or not ENV_NAME_RE.match(value):
-            raise self.fail(
-                node,
-                field,
-                "must be the NAME of an environment variable (letters, digits, _), "
-                "not the credential itself",
-            )
-        return value
-
-    def file(self, node: Node, field: str, base: Path) -> str:
-        value = self.text(node, field, hint="a file path")
-        path = Path(value) if Path(value).is_absolute() else base / value
-        if not path.is_file():
-            raise self.fail(node, field, f"no such file: {path}")
-        return str(path)
-
-    def unique(self, items: list[tuple[str, Node]], field: str) -> None:
-        seen: set[str] = set()
-        for name, node in items:
-            if name in seen:
-                raise self.fail(node, field, f"{name!r} is used twice")
-            seen.add(name)
-
-
-def _libvirt_uri(reader: _Reader, node: Node, field: str) -> str:
+def _libvirt_uri(reader: FieldReader, node: Node, field: str) -> str:
     uri = reader.text(node, field, hint="a libvirt URI such as qemu+ssh://user@host/system")
     parsed = urllib.parse.urlsplit(uri)
     driver, _, transport = parsed.scheme.partition("+")
@@ -342,7 +205,7 @@ def _libvirt_uri(reader: _Reader, node: Node, field: str) -> str:
     return uri
 
 
-def _credentials(reader: _Reader, node: Node, field: str) -> CredentialNames:
+def _credentials(reader: FieldReader, node: Node, field: str) -> CredentialNames:
     m = reader.mapping(node, field, ("user_env",), ("password_env", "key_file_env"))
     password = (
         reader.env_name(m["password_env"], f"{field}.password_env") if "password_env" in m else None
@@ -360,7 +223,7 @@ def _credentials(reader: _Reader, node: Node, field: str) -> CredentialNames:
     )
 
 
-def _wsman(reader: _Reader, node: Node | None, base: Path) -> WsmanSettings:
+def _wsman(reader: FieldReader, node: Node | None, base: Path) -> WsmanSettings:
     if node is None:
         return WsmanSettings()
     f = "transport.wsman"
@@ -411,7 +274,7 @@ def _wsman(reader: _Reader, node: Node | None, base: Path) -> WsmanSettings:
     )
 
 
-def _ssh(reader: _Reader, node: Node | None, base: Path) -> SshSettings:
+def _ssh(reader: FieldReader, node: Node | None, base: Path) -> SshSettings:
     if node is None:
         return SshSettings()
     f = "transport.ssh"
@@ -441,14 +304,14 @@ _MACHINE_KEYS = (
 _IMAGE_OPTIONAL = ("hypervisors", *_MACHINE_KEYS)
 
 
-def _host_path(reader: _Reader, node: Node, field: str) -> str:
+def _host_path(reader: FieldReader, node: Node, field: str) -> str:
     value = reader.text(node, field, hint="an absolute path on the hypervisor")
     if not value.startswith("/"):
         raise reader.fail(node, field, "expected an absolute path on the hypervisor")
     return value
 
 
-def _machine(reader: _Reader, node: Node, m: dict[str, Node], f: str) -> Machine:
+def _machine(reader: FieldReader, node: Node, m: dict[str, Node], f: str) -> Machine:
     """The optional VM-shape keys of an image (see Machine)."""
     built = None
     if "built" in m:
@@ -468,19 +331,19 @@ def _machine(reader: _Reader, node: Node, m: dict[str, Node], f: str) -> Machine
     defaults = Machine()
     return Machine(
         built=built,
-        max_age_days=_optional(
+        max_age_days=optional(
             m,
             "max_age_days",
             lambda n: reader.integer(n, f"{f}.max_age_days", 1, 3650),
             defaults.max_age_days,
         ),
-        memory_mib=_optional(
+        memory_mib=optional(
             m,
             "memory_mib",
             lambda n: reader.integer(n, f"{f}.memory_mib", 2048, 1048576),
             defaults.memory_mib,
         ),
-        vcpus=_optional(
+        vcpus=optional(
             m, "vcpus", lambda n: reader.integer(n, f"{f}.vcpus", 1, 64), defaults.vcpus
         ),
         uefi_loader=loader,
@@ -490,25 +353,12 @@ def _machine(reader: _Reader, node: Node, m: dict[str, Node], f: str) -> Machine
     )
 
 
-def _optional(m: dict[str, Node], key: str, read: Callable[[Node], T], default: T) -> T:
-    return read(m[key]) if key in m else default
-
-
 def parse_inventory(text: str, path: str | Path = "<inventory>") -> Inventory:
     """Validate TEXT (the YAML of an inventory file at PATH) and return it typed."""
     name = str(path)
     base = Path(name).parent
-    reader = _Reader(name)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = None if mark is None else mark.line + 1
-        raise InventoryError(name, line, "", f"not valid YAML: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise InventoryError(name, None, "", f"not valid YAML: {exc}") from None
-    if root is None:
-        raise InventoryError(name, None, "", "the file is empty")
+    reader = FieldReader(name, InventoryError)
+    root = reader.compose(text)
     top = reader.mapping(
         root,
         "",
@@ -662,16 +512,16 @@ def parse_inventory(text: str, path: str | Path = "<inventory>") -> Inventory:
     if "timeouts" in top:
         om = reader.mapping(top["timeouts"], "timeouts", (), ("ready", "script", "dial"))
         timeouts = Timeouts(
-            ready=_optional(
+            ready=optional(
                 om, "ready", lambda n: reader.number(n, "timeouts.ready", 10, 7200), timeouts.ready
             ),
-            script=_optional(
+            script=optional(
                 om,
                 "script",
                 lambda n: reader.number(n, "timeouts.script", 5, 3600),
                 timeouts.script,
             ),
-            dial=_optional(
+            dial=optional(
                 om, "dial", lambda n: reader.number(n, "timeouts.dial", 5, 3600), timeouts.dial
             ),
         )

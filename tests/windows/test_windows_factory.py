@@ -12,13 +12,9 @@ from infra.auth_cases import AuthCase
 from infra.cell import Cell
 from infra.clients.protocol import ClientKind
 from infra.clients.windows import WindowsVmClient
-from infra.clients.windows_factory import (
-    NoVmAvailable,
-    StaticVmProvider,
-    WrongBuild,
-    make_factory,
-    windows_client_factory,
-)
+from infra.clients.windows_factory import WrongBuild, make_factory, windows_client_factory
+from infra.clients.windows_provider import NoVmAvailable
+from infra.clients.windows_static import StaticVmProvider
 from infra.lab.topology import TopologyKind
 from infra.windows.inventory import GoldenImage, InventoryError, load_inventory
 from infra.windows.transports import CredentialError, Credentials

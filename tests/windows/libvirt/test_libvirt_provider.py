@@ -15,19 +15,21 @@ from typing import Any
 import pytest
 
 from infra.clients.windows_factory import (
-    LeaseState,
-    LibvirtLease,
-    LibvirtVmProvider,
-    NoVmAvailable,
-    PooledVmClient,
     StaticFirstVmProvider,
-    StaticVmProvider,
     WindowsClientFactory,
     default_provider,
     make_factory,
-    run_id_from_lab,
     windows_client_factory,
 )
+from infra.clients.windows_pool import (
+    LeaseState,
+    LibvirtLease,
+    LibvirtVmProvider,
+    PooledVmClient,
+    run_id_from_lab,
+)
+from infra.clients.windows_provider import NoVmAvailable
+from infra.clients.windows_static import StaticVmProvider
 from infra.lab.topology import TopologyKind
 from infra.windows.inventory import Inventory, StaticVm
 from infra.windows.libvirt_pool.errors import DomainGone
