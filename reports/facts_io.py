@@ -24,6 +24,7 @@ from infra.capture.facts import (
     IkeMessage,
     Notify,
     Proposal,
+    TlsRecord,
     TrafficSelector,
     Transform,
 )
@@ -183,4 +184,12 @@ def _eap(value: Any) -> EapFacts | None:
         identity=value.get("identity"),
         mschapv2_opcode=value.get("mschapv2_opcode"),
         tls_flags=value.get("tls_flags"),
+        tls_records=tuple(
+            TlsRecord(
+                content_type=int(r["content_type"]),
+                handshakes=tuple(int(h) for h in r.get("handshakes", ())),
+            )
+            for r in value.get("tls_records", ())
+        ),
+        tls_version=value.get("tls_version"),
     )

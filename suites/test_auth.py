@@ -78,8 +78,9 @@ def test_connect(interop: StartInterop, cell: Cell) -> None:
     Expectation: connected with no Windows error; the gateway lists one ESTABLISHED IKE SA
     with an INSTALLED CHILD SA (for EAP, with the EAP identity the client used; behind NAT,
     from the NAT's address); on the wire, decrypted with the gateway's keys: a signature AUTH
-    in the client's IKE_AUTH (case A), or the EAP method (13 for B, 26 for C) and then an
-    MSK-based AUTH; the gateway's own NAT detection matches the topology; a ping from the
+    in the client's IKE_AUTH (case A), or the EAP method (13 for B, 26 for C; for B the TLS
+    handshake with client certificate) and then an MSK-based AUTH; the gateway's own NAT
+    detection matches the topology; a ping from the
     client reaches 198.19.1.1 through the tunnel. Windows clients also send what the
     reference says their build sends, in the capture and in the gateway's log.
     """
@@ -106,6 +107,8 @@ def test_connect(interop: StartInterop, cell: Cell) -> None:
         assert cell.auth.eap_type is not None
         w.assert_eap_method(facts, cell.auth.eap_type)
         w.assert_initiator_auth(facts, {w.SHARED_KEY_MIC})
+        if cell.auth is AuthCase.EAP_TLS:
+            w.assert_eap_tls_handshake(facts)
     w.assert_nat(facts, str(run.lab.plan.client_address), behind_nat=nat is not None)
     if cell.client_kind is ClientKind.REFERENCE:
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 
-from infra.capture.facts import CaptureFacts, IkeMessage, Transform
+from infra.capture.facts import CaptureFacts, IkeMessage, TlsStep, Transform
 from suites.windows_reference import EapStep
 
 IKE_SA_INIT = 34
@@ -339,6 +339,98 @@ def assert_eap_tls_framing(wire: CaptureFacts) -> int:
     )
     assert not problems, "; ".join(problems) + f"\nEAP-TLS flags observed:\n{text or '  none'}"
     return len(client)
+
+
+# TLS inside EAP-TLS, named as Wireshark shows them (RFC 8446 5.1 content types, 4 handshakes).
+_TLS_RECORDS = {20: "Change Cipher Spec", 21: "Alert", 22: "Handshake", 23: "Application Data"}
+_TLS_HANDSHAKES = {
+    1: "Client Hello",
+    2: "Server Hello",
+    4: "New Session Ticket",
+    8: "Encrypted Extensions",
+    11: "Certificate",
+    12: "Server Key Exchange",
+    13: "Certificate Request",
+    14: "Server Hello Done",
+    15: "Certificate Verify",
+    16: "Client Key Exchange",
+    20: "Finished",
+}
+_TLS_VERSIONS = {0x0301: "TLS 1.0", 0x0302: "TLS 1.1", 0x0303: "TLS 1.2", 0x0304: "TLS 1.3"}
+CHANGE_CIPHER_SPEC, HANDSHAKE = 20, 22
+EAP_TLS_HANDSHAKE: list[tuple[str, int, int | None]] = [
+    ("client", HANDSHAKE, 1),
+    ("gateway", HANDSHAKE, 2),
+    ("gateway", HANDSHAKE, 11),
+    ("gateway", HANDSHAKE, 13),
+    ("client", HANDSHAKE, 11),
+    ("client", HANDSHAKE, 16),
+    ("client", HANDSHAKE, 15),
+    ("client", CHANGE_CIPHER_SPEC, None),
+    ("gateway", CHANGE_CIPHER_SPEC, None),
+]
+"""(sender, content type, handshake type) of a full TLS 1.2 handshake with client
+authentication (RFC 5246 7.3), as far as it is visible in clear: the gateway asks for the user
+certificate (strongSwan's EAP-TLS server always sends CertificateRequest) and the client
+proves it holds the key. Steps may have others between them (ServerKeyExchange,
+ServerHelloDone, the encrypted Finished messages)."""
+
+
+def _tls_step_text(sender: str, content_type: int, handshake: int | None) -> str:
+    if content_type != HANDSHAKE:
+        return f"{sender} {_TLS_RECORDS.get(content_type, f'record type {content_type}')}"
+    if handshake is None:
+        return f"{sender} Encrypted Handshake Message"
+    return f"{sender} {_TLS_HANDSHAKES.get(handshake, f'handshake type {handshake}')}"
+
+
+def _tls_observed(steps: tuple[TlsStep, ...]) -> str:
+    """One line per frame: 'frame 11: gateway Server Hello, Certificate, ...'."""
+    lines = []
+    for (frame, initiator), group in itertools.groupby(steps, lambda s: (s.frame, s.initiator)):
+        names = [_tls_step_text("", s.content_type, s.handshake).strip() for s in group]
+        lines.append(f"  frame {frame}: {'client' if initiator else 'gateway'} {', '.join(names)}")
+    return "\n".join(lines) or "  (no TLS record decoded in the EAP packets)"
+
+
+def _tls_version_text(version: int | None) -> str:
+    if version is None:
+        return "no ServerHello decoded"
+    return f"negotiated {_TLS_VERSIONS.get(version, f'version {version:#06x}')}"
+
+
+def assert_eap_tls_handshake(wire: CaptureFacts) -> None:
+    """The TLS handshake inside EAP-TLS, as tshark decoded it from the reassembled EAP-TLS
+    fragments, has the steps of EAP_TLS_HANDSHAKE in order: the client's ClientHello; the
+    gateway's ServerHello, Certificate and CertificateRequest; the client's Certificate,
+    ClientKeyExchange, CertificateVerify and ChangeCipherSpec; the gateway's
+    ChangeCipherSpec. The failure names the first missing step, the frame after which it was
+    looked for, and the whole observed sequence with frame numbers."""
+    steps = wire.tls_handshake()
+    position, after = 0, None
+    missing = None
+    for sender, content_type, handshake in EAP_TLS_HANDSHAKE:
+        match = next(
+            (
+                index
+                for index in range(position, len(steps))
+                if ("client" if steps[index].initiator else "gateway") == sender
+                and steps[index].content_type == content_type
+                and steps[index].handshake == handshake
+            ),
+            None,
+        )
+        if match is None:
+            missing = _tls_step_text(sender, content_type, handshake)
+            break
+        position, after = match + 1, steps[match].frame
+    expected = ", ".join(_tls_step_text(*step) for step in EAP_TLS_HANDSHAKE)
+    assert missing is None, (
+        f"expected the EAP-TLS handshake in this order: {expected}; missing {missing}"
+        + (f" after frame {after}" if after is not None else "")
+        + f" ({_tls_version_text(wire.tls_version())})"
+        + f"; observed:\n{_tls_observed(steps)}"
+    )
 
 
 def assert_responder_auth_after_eap(wire: CaptureFacts) -> None:

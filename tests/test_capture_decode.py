@@ -36,8 +36,11 @@ from infra.capture.facts import (
     IkeMessage,
     Notify,
     Payload,
+    TlsRecord,
+    TlsStep,
     natd_hash,
 )
+from suites.wire import assert_eap_tls_handshake
 
 CAPTURES = Path(__file__).parent / "data" / "captures"
 CASES = ("machine-cert", "eap-tls", "eap-mschapv2")
@@ -278,6 +281,66 @@ def test_eap_tls(decoded: dict[str, CaptureFacts]) -> None:
     assert facts.auth_methods(initiator=False) == (14, 2)
 
 
+# The TLS 1.2 handshake of the reference client's EAP-TLS session, as Wireshark shows it:
+# frame, sender is the client, content type (20 ChangeCipherSpec, 22 Handshake), handshake
+# type (None: a ChangeCipherSpec, or the encrypted Finished).
+EAP_TLS_HANDSHAKE = [
+    (8, True, 22, 1),  # Client Hello
+    (11, False, 22, 2),  # Server Hello
+    (11, False, 22, 11),  # Certificate
+    (11, False, 22, 12),  # Server Key Exchange
+    (11, False, 22, 13),  # Certificate Request
+    (11, False, 22, 14),  # Server Hello Done
+    (14, True, 22, 11),  # Certificate
+    (14, True, 22, 16),  # Client Key Exchange
+    (14, True, 22, 15),  # Certificate Verify
+    (14, True, 20, None),  # Change Cipher Spec
+    (14, True, 22, None),  # Encrypted Handshake Message (Finished)
+    (15, False, 20, None),  # Change Cipher Spec
+    (15, False, 22, None),  # Encrypted Handshake Message (Finished)
+]
+
+
+def test_eap_tls_records_on_the_frames_completing_a_reassembly(
+    decoded: dict[str, CaptureFacts],
+) -> None:
+    facts = decoded["eap-tls"]
+    tls = {m.frame: m.eap for m in facts.exchanges(Exchange.IKE_AUTH) if m.eap and m.eap.type == 13}
+    assert sorted(tls) == list(range(7, 17))
+    # The Start, the acknowledgements and the first fragments (M) of the two long flights
+    # (9 and 12) carry no complete TLS: tshark decodes it on the last fragment.
+    assert [f for f, eap in tls.items() if eap and eap.tls_records] == [8, 11, 14, 15]
+    client_hello, server_flight = tls[8], tls[11]
+    assert client_hello is not None and server_flight is not None
+    assert client_hello.tls_records == (TlsRecord(22, (1,)),)
+    assert client_hello.tls_version is None  # only a ServerHello says what was negotiated
+    assert server_flight.tls_records == (TlsRecord(22, (2, 11, 12, 13, 14)),)
+    assert server_flight.tls_version == 0x0303  # TLS 1.2 (strongSwan 5.9.8: version_max 1.2)
+    client_flight = tls[14]
+    assert client_flight is not None
+    assert client_flight.tls_records == (TlsRecord(22, (11, 16, 15)), TlsRecord(20), TlsRecord(22))
+    assert client_flight.tls_content_types() == (22, 20, 22)
+    assert client_flight.tls_handshake_types() == (11, 16, 15)
+    assert frame(facts, 15).eap == EapFacts(
+        1, 21, 13, tls_flags=0x80, tls_records=(TlsRecord(20), TlsRecord(22))
+    )
+
+
+def test_eap_tls_handshake_sequence(decoded: dict[str, CaptureFacts]) -> None:
+    facts = decoded["eap-tls"]
+    assert facts.tls_handshake() == tuple(TlsStep(*step) for step in EAP_TLS_HANDSHAKE)
+    assert facts.tls_version() == 0x0303
+    assert_eap_tls_handshake(facts)
+
+
+@pytest.mark.parametrize("case", ["machine-cert", "eap-mschapv2"])
+def test_no_tls_without_eap_tls(decoded: dict[str, CaptureFacts], case: str) -> None:
+    facts = decoded[case]
+    assert facts.tls_handshake() == () and facts.tls_version() is None
+    with pytest.raises(AssertionError, match="no TLS record decoded"):
+        assert_eap_tls_handshake(facts)
+
+
 def test_eap_mschapv2(decoded: dict[str, CaptureFacts]) -> None:
     facts = decoded["eap-mschapv2"]
     assert facts.eap_types() == (1, 26)
@@ -466,6 +529,54 @@ def test_whole_messages_fall_back_to_the_last_fragment() -> None:
         ),
     )
     assert [m.frame for m in CaptureFacts(reassembled_first).whole_messages()] == [4]
+
+
+def _tls_message(frame: int, message_id: int, initiator: bool, *records: TlsRecord) -> IkeMessage:
+    eap = EapFacts(2 if initiator else 1, message_id, 13, tls_records=records)
+    return _message(
+        frame=frame, message_id=message_id, initiator=initiator, response=not initiator, eap=eap
+    )
+
+
+def test_tls_handshake_counts_a_retransmission_once() -> None:
+    hello = TlsRecord(22, (1,))
+    server = TlsRecord(22, (2, 11, 13, 14))
+    facts = CaptureFacts(
+        (
+            _tls_message(8, 3, True, hello),
+            _tls_message(9, 3, True, hello),  # the client retransmits its request
+            _tls_message(10, 3, False, server),
+            _tls_message(12, 4, True, TlsRecord(21)),  # an Alert
+        )
+    )
+    assert facts.tls_handshake() == (
+        TlsStep(8, True, 22, 1),
+        *(TlsStep(10, False, 22, h) for h in (2, 11, 13, 14)),
+        TlsStep(12, True, 21),
+    )
+
+
+def test_eap_tls_handshake_check_names_the_missing_step() -> None:
+    # The client answers the CertificateRequest without a certificate (RFC 5246 7.4.6).
+    facts = CaptureFacts(
+        (
+            _tls_message(8, 3, True, TlsRecord(22, (1,))),
+            _tls_message(11, 4, False, TlsRecord(22, (2, 11, 12, 13, 14))),
+            _tls_message(14, 6, True, TlsRecord(22, (16,)), TlsRecord(20), TlsRecord(22)),
+            _tls_message(15, 6, False, TlsRecord(21)),
+        )
+    )
+    with pytest.raises(AssertionError) as caught:
+        assert_eap_tls_handshake(facts)
+    message = str(caught.value)
+    assert "missing client Certificate after frame 11 (no ServerHello decoded)" in message
+    assert "expected the EAP-TLS handshake in this order: client Client Hello, " in message
+    assert "  frame 11: gateway Server Hello, Certificate, Server Key Exchange," in message
+    assert (
+        "  frame 14: client Client Key Exchange, Change Cipher Spec, Encrypted Handshake Message"
+        in message
+    )
+    assert "  frame 15: gateway Alert" in message
 
 
 def test_nat_detection_needs_the_responder_notify() -> None:

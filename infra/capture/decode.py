@@ -36,6 +36,7 @@ from infra.capture.facts import (
     Notify,
     Payload,
     Proposal,
+    TlsRecord,
     TrafficSelector,
     Transform,
 )
@@ -49,6 +50,7 @@ _TRANSFORM_SUBSTRUCTURE = 3
 _KEY_LENGTH_ATTRIBUTE = 14
 _CERTREQ_X509_SIGNATURE = 4
 _SHA1_LENGTH = 20
+_TLS_SERVER_HELLO = 2
 # Wireshark expert severities (epan/proto.h PI_WARN, PI_ERROR).
 _SEVERITY_WARN = 0x00600000
 _SEVERITY_ERROR = 0x00800000
@@ -530,6 +532,8 @@ def _eap(tree: Tree | None) -> EapFacts | None:
     eap = _dict(None if tree is None else tree.get("eap"))
     if not eap:
         return None
+    records = [r for tls in _dicts(eap.get("tls")) for r in _dicts(tls.get("tls.record"))]
+    tls_records = (_tls_record(r) for r in records)
     return EapFacts(
         code=_need_int(eap, "eap.code"),
         identifier=_need_int(eap, "eap.id"),
@@ -537,7 +541,37 @@ def _eap(tree: Tree | None) -> EapFacts | None:
         identity=_text(eap, "eap.identity"),
         mschapv2_opcode=_int(eap, "eap.ms_chap_v2.opcode"),
         tls_flags=_int(eap, "eap.tls.flags"),
+        tls_records=tuple(r for r in tls_records if r is not None),
+        tls_version=_tls_version(records),
     )
+
+
+def _tls_record(record: Tree) -> TlsRecord | None:
+    """tshark nests the TLS it decoded in EAP as `eap` > `tls` > `tls.record` (one or a
+    list) > `tls.handshake` (one or a list; the empty string for an encrypted handshake
+    message). A TLS 1.3 encrypted record has an opaque type instead of a content type; an
+    entry with neither is not a record (None)."""
+    content_type = _int(record, "tls.record.content_type")
+    if content_type is None:
+        content_type = _int(record, "tls.record.opaque_type")
+    if content_type is None:
+        return None
+    handshakes = (_int(h, "tls.handshake.type") for h in _dicts(record.get("tls.handshake")))
+    return TlsRecord(content_type, tuple(h for h in handshakes if h is not None))
+
+
+def _tls_version(records: list[Tree]) -> int | None:
+    """The version a ServerHello among RECORDS selected: TLS 1.3 says it in the
+    supported_versions extension (the legacy version field stays 0x0303, RFC 8446 4.1.3)."""
+    for record in records:
+        for handshake in _dicts(record.get("tls.handshake")):
+            if _int(handshake, "tls.handshake.type") != _TLS_SERVER_HELLO:
+                continue
+            selected = next(_find(handshake, "tls.handshake.extensions.supported_version"), None)
+            if isinstance(selected, str):
+                return _to_int(selected)
+            return _int(handshake, "tls.handshake.version")
+    return None
 
 
 def _nonce_length(tree: Tree | None) -> int | None:

@@ -210,8 +210,31 @@ class TrafficSelector:
 
 
 @dataclass(frozen=True)
+class TlsRecord:
+    """One TLS record tshark dissected inside an EAP packet.
+
+    tshark reassembles EAP-TLS fragments (RFC 5216 L/M flags) and dissects the TLS records on
+    the frame whose fragment completed the reassembly, so a flight split over several EAP
+    packets shows up whole on its last one. `content_type` is the record's type (RFC 8446
+    5.1: 20 ChangeCipherSpec, 21 Alert, 22 Handshake, 23 Application Data; for a TLS 1.3
+    encrypted record, its opaque type 23). `handshakes` are the handshake message types
+    (RFC 8446 4: 1 ClientHello, 2 ServerHello, 11 Certificate, 12 ServerKeyExchange,
+    13 CertificateRequest, 14 ServerHelloDone, 15 CertificateVerify, 16 ClientKeyExchange,
+    ...) of a Handshake record, in order; empty when the record is encrypted (the Finished
+    after ChangeCipherSpec, Wireshark's "Encrypted Handshake Message")."""
+
+    content_type: int
+    handshakes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class EapFacts:
-    """The EAP packet inside an EAP payload (`type` is None for Success / Failure)."""
+    """The EAP packet inside an EAP payload (`type` is None for Success / Failure).
+
+    `tls_records` are the TLS records tshark decoded in this packet (EAP-TLS, and the TLS
+    tunnel of PEAP / TTLS), empty for a fragment that did not complete a reassembly;
+    `tls_version` is the version a ServerHello in them selected (its supported_versions
+    extension for TLS 1.3, else its legacy version: 0x0303 TLS 1.2), None without one."""
 
     code: int
     identifier: int
@@ -219,6 +242,17 @@ class EapFacts:
     identity: str | None = None
     mschapv2_opcode: int | None = None
     tls_flags: int | None = None
+    tls_records: tuple[TlsRecord, ...] = ()
+    tls_version: int | None = None
+
+    def tls_content_types(self) -> tuple[int, ...]:
+        """The content type of each TLS record, in order."""
+        return tuple(r.content_type for r in self.tls_records)
+
+    def tls_handshake_types(self) -> tuple[int, ...]:
+        """The decoded handshake message types of all records, in order (encrypted handshake
+        messages have no visible type and are left out)."""
+        return tuple(h for r in self.tls_records for h in r.handshakes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -352,6 +386,23 @@ def natd_hash(spi_i: bytes, spi_r: bytes, address: str, port: int) -> bytes:
     return hashlib.sha1(spi_i + spi_r + packed + struct.pack("!H", port)).digest()
 
 
+_TLS_HANDSHAKE = 22
+
+
+@dataclass(frozen=True)
+class TlsStep:
+    """One step of the TLS handshake carried in EAP, as `CaptureFacts.tls_handshake` lists it:
+    a handshake message (`handshake` its type), or a record of another content type, or an
+    encrypted handshake message (content type 22, `handshake` None). `frame` is where tshark
+    decoded it (the last EAP fragment of its flight); `initiator` says the IKE initiator (the
+    client) sent it."""
+
+    frame: int
+    initiator: bool
+    content_type: int
+    handshake: int | None = None
+
+
 @dataclass(frozen=True)
 class CaptureFacts:
     """Everything a suite may assert about one capture, with queries on whole messages."""
@@ -398,6 +449,33 @@ class CaptureFacts:
             if message.eap is not None and message.eap.type is not None:
                 seen.setdefault(message.eap.type)
         return tuple(seen)
+
+    def tls_handshake(self) -> tuple[TlsStep, ...]:
+        """The TLS handshake inside EAP in wire order, one step per handshake message and per
+        record of another type, each with its frame. A retransmitted IKE message (same SPIs,
+        message ID and direction) counts once, with the first frame tshark decoded TLS on."""
+        steps: list[TlsStep] = []
+        seen: set[tuple[bytes, bytes, int, bool]] = set()
+        for message in self.whole_messages():
+            eap = message.eap
+            key = _message_key(message)
+            if eap is None or not eap.tls_records or key in seen:
+                continue
+            seen.add(key)
+            for record in eap.tls_records:
+                handshakes: tuple[int | None, ...] = record.handshakes or (None,)
+                if record.content_type != _TLS_HANDSHAKE:
+                    handshakes = (None,)
+                steps += [
+                    TlsStep(message.frame, message.initiator, record.content_type, handshake)
+                    for handshake in handshakes
+                ]
+        return tuple(steps)
+
+    def tls_version(self) -> int | None:
+        """The TLS version the server's (first) ServerHello selected, None if none was seen."""
+        versions = (m.eap.tls_version for m in self.whole_messages() if m.eap is not None)
+        return next((v for v in versions if v is not None), None)
 
     def auth_methods(self, initiator: bool) -> tuple[int, ...]:
         """AUTH methods sent by the original initiator (True) or the responder, in order."""
