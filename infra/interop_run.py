@@ -110,11 +110,14 @@ class InteropRun:
             certificate=self.pki.gateway(self.gateway_cert),
             ca=self.pki.root_ca,
         )
+        # The gateway's charon and tcpdump boot while the client starts up; the capture is
+        # listening before anything can dial.
         self.gateway.launch()
         self.capture = Capture(self.lab, self.pcap)
-        self.capture.start()
-        self.gateway.finish_start()
+        self.capture.launch()
         self.client = self._make_client(self.cell, self.lab)
+        self.capture.wait_listening()
+        self.gateway.finish_start()
         for root in self.pki.trusted_roots:
             self.client.install_root_ca(root)
         if self.cell.auth is AuthCase.MACHINE_CERT:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import signal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -90,6 +91,10 @@ def decode_capture(pcap: Path, decryption_table: Path | None) -> CaptureFacts:
     """Decode PCAP, decrypting the IKE SAs whose keys DECRYPTION_TABLE holds (None: no keys)."""
     rows = _table_rows(pcap, decryption_table)
     frames, failure = _read_frames(pcap, rows)
+    if failure is not None and "status -" in failure:
+        # tshark ended by a signal (not by an error of its own): decode once more, and
+        # report the second result, so a killed decoder is never taken for a bad capture.
+        frames, failure = _read_frames(pcap, rows)
     facts = _facts(frames)
     if failure is not None:
         raise DecodeError(pcap, _redact(failure, rows), partial=facts)
@@ -144,7 +149,7 @@ def _read_frames(pcap: Path, rows: Sequence[str]) -> tuple[list[_Frame], str | N
         raised = exc
     status, last_line = _finish(capture)
     if status != 0:
-        return frames, last_line or f"tshark exited with status {status}"
+        return frames, f"tshark exited with status {status}: {last_line or '(no message)'}"
     if raised is not None:
         return frames, f"{type(raised).__name__}: {raised}"
     return frames, None
@@ -209,7 +214,9 @@ def _finish(capture: Any) -> tuple[int, str]:
     running.difference_update([process for process in running if process.returncode is not None])
     with contextlib.suppress(Exception):
         capture.close()
-    status = next((code for code in statuses if code), 0)
+    # pyshark SIGKILLs a tshark that has not exited yet when its output ends (a race seen
+    # under load): that -9 is pyshark's own cleanup, not a tshark failure.
+    status = next((code for code in statuses if code and code != -signal.SIGKILL), 0)
     return status, str(capture._last_error_line or "")
 
 

@@ -43,6 +43,11 @@ class Capture:
 
     def start(self, *, timeout: float = 5.0) -> None:
         """Start tcpdump and return once it says it is listening."""
+        self.launch()
+        self.wait_listening(timeout=timeout)
+
+    def launch(self) -> None:
+        """Spawn tcpdump without waiting (other start-ups can overlap its start-up)."""
         self._proc = self.lab.spawn(
             self.role,
             [
@@ -60,7 +65,11 @@ class Capture:
             ],
             stderr=subprocess.PIPE,
         )
-        assert self._proc.stderr is not None
+
+    def wait_listening(self, *, timeout: float = 5.0) -> None:
+        """Return once tcpdump says it is listening; raise CaptureError with its words."""
+        if self._proc is None or self._proc.stderr is None:
+            raise CaptureError("tcpdump was not launched")
         deadline = time.monotonic() + timeout
         seen = b""
         while time.monotonic() < deadline:
