@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.capture.decode import decode_capture
 from infra.capture.keys import IkeSaKeys, UnsupportedAlgorithm, parse_charon_log
 
 DATA = Path(__file__).parent / "data" / "captures"
@@ -48,3 +49,33 @@ def test_unknown_cipher_is_named() -> None:
 
 def test_log_without_keys_gives_nothing() -> None:
     assert parse_charon_log("05:00:00.000 00[DMN] Starting IKE charon daemon\n") == []
+
+
+def test_rekeyed_ike_sa_gets_its_own_keys() -> None:
+    """After an IKE rekey charon logs the new SA's keys in the old SA's context; the
+    check-in line that follows names the new SA. Both rows must decrypt their own messages:
+    the capture's CREATE_CHILD_SA (old SA) and the final Delete (new SA)."""
+    sas = parse_charon_log((DATA / "direct-ike-rekey.gateway.log").read_text())
+    assert [(sa.unique_id, sa.spi_i) for sa in sas] == [
+        (1, "b51e000bf8f3c99d"),
+        (2, "8431bc3c6c21ad5d"),
+    ]
+    assert sas[0].secrets["Sk_ei"] != sas[1].secrets["Sk_ei"]
+    expected = (DATA / "direct-ike-rekey.ikev2_decryption_table").read_text().splitlines()
+    assert [sa.table_row() for sa in sas] == expected
+
+
+def test_rekey_capture_decrypts_on_both_sas() -> None:
+    facts = decode_capture(
+        DATA / "direct-ike-rekey.pcap", DATA / "direct-ike-rekey.ikev2_decryption_table"
+    )
+    summaries = [m.summary() for m in facts.messages if m.exchange in (36, 37)]
+    assert summaries == [
+        "CREATE_CHILD_SA request 0 [ SA No KE ]",
+        "CREATE_CHILD_SA response 0 [ SA No KE ]",
+        "INFORMATIONAL request 1 [ D ]",
+        "INFORMATIONAL response 1 [ ]",
+        "INFORMATIONAL request 0 [ D ]",
+        "INFORMATIONAL response 0 [ ]",
+    ]
+    assert not facts.malformed_frames

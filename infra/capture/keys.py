@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_SA_TAG = re.compile(r"\[\w+\] <(?:[^|>]*\|)?(\d+)> ")
-_SPIS = re.compile(r"with SPIs ([0-9a-f]{16})_i ([0-9a-f]{16})_r")
+_LINE = re.compile(r"^\S+ (\d+)\[\w+\] <(?:[^|>]*\|)?(\d+)> (.*)$")
+_CHECKIN = re.compile(r"checkin IKEv2 SA .*\[(\d+)\] with SPIs ([0-9a-f]{16})_i ([0-9a-f]{16})_r")
 _PROPOSAL = re.compile(r"selected proposal: IKE:(\S+)")
 _SECRET = re.compile(r"(Sk_ei|Sk_er|Sk_ai|Sk_ar) secret => (\d+) bytes")
 _HEXDUMP = re.compile(r"^\s*\d+: ((?:[0-9A-F]{2} {1,2})+)")
@@ -92,32 +92,48 @@ class IkeSaKeys:
 
 
 def parse_charon_log(text: str) -> list[IkeSaKeys]:
-    """Every IKE SA whose keys the log shows, in order of first appearance."""
-    sas: dict[int, IkeSaKeys] = {}
-    pending: tuple[IkeSaKeys, str, int] | None = None
+    """Every IKE SA whose keys the log shows, in order of their check-in.
+
+    Keys are logged in the context (`<name|N>`) of the SA whose thread derives them, which
+    for an IKE rekey is the *old* SA; the new SA is named by the "checkin IKEv2 SA name[M]
+    with SPIs" line that follows in the same context. So a key set is collected per context
+    and handed to the SA the next check-in names. Hex dumps are followed per logging thread
+    because several threads' lines interleave.
+    """
+    checked_in: dict[int, IkeSaKeys] = {}
+    building: dict[int, IkeSaKeys] = {}
+    proposal: dict[int, str] = {}
+    dumping: dict[str, tuple[IkeSaKeys, str, int]] = {}
     for line in text.splitlines():
-        if pending is not None:
-            sa, name, size = pending
-            dump = _HEXDUMP.match(line.split("> ", 1)[-1])
-            if dump:
-                sa.secrets[name] = sa.secrets.get(name, b"") + bytes.fromhex(dump.group(1))
-                if len(sa.secrets[name]) >= size:
-                    pending = None
-                continue
-            pending = None
-        tag = _SA_TAG.search(line)
-        if tag is None:
+        parsed = _LINE.match(line)
+        if parsed is None:
             continue
-        uid = int(tag.group(1))
-        sa = sas.setdefault(uid, IkeSaKeys(uid))
-        if (m := _SPIS.search(line)) and m.group(2) != "0" * 16 and not sa.secrets:
-            sa.spi_i, sa.spi_r = m.group(1), m.group(2)
-        elif m := _PROPOSAL.search(line):
-            sa.proposal = m.group(1)
-        elif m := _SECRET.search(line):
-            sa.secrets[m.group(1)] = b""
-            pending = (sa, m.group(1), int(m.group(2)))
-    return [sa for sa in sas.values() if sa.complete]
+        thread, context, rest = parsed.group(1), int(parsed.group(2)), parsed.group(3)
+        if thread in dumping:
+            keys, name, size = dumping.pop(thread)
+            dump = _HEXDUMP.match(rest)
+            if dump:
+                keys.secrets[name] += bytes.fromhex(dump.group(1))
+                if len(keys.secrets[name]) < size:
+                    dumping[thread] = (keys, name, size)
+                continue
+        if m := _PROPOSAL.search(rest):
+            proposal[context] = m.group(1)
+        elif m := _SECRET.search(rest):
+            keys = building.get(context, IkeSaKeys(context))
+            if m.group(1) in keys.secrets:  # a second derivation in this context: a rekey
+                keys = IkeSaKeys(context)
+            keys.proposal = proposal.get(context, "")
+            building[context] = keys
+            keys.secrets[m.group(1)] = b""
+            dumping[thread] = (keys, m.group(1), int(m.group(2)))
+        elif (m := _CHECKIN.search(rest)) and m.group(3) != "0" * 16:
+            keys = building.get(context, IkeSaKeys(context))
+            if {"Sk_ei", "Sk_er"} <= keys.secrets.keys():
+                del building[context]
+                keys.unique_id, keys.spi_i, keys.spi_r = int(m.group(1)), m.group(2), m.group(3)
+                checked_in[keys.unique_id] = keys
+    return [sa for sa in checked_in.values() if sa.complete]
 
 
 def write_decryption_table(log_path: Path, table_path: Path) -> list[IkeSaKeys]:
