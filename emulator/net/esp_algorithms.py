@@ -9,7 +9,6 @@ single DES can be negotiated (Windows offers it by default), and GCM uses RFC 41
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 
 from Crypto.Cipher import DES
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers.algorithms import AES
 
 from emulator.codec import Proposal
 from emulator.const import EncrId, IntegId, TransformType
+from emulator.crypto.algorithms import IntegAlgorithm, integ_algorithm
 from emulator.crypto.errors import IntegrityError, UnsupportedTransformError
 
 
@@ -69,24 +69,8 @@ class EspCipher:
         return Cipher(TripleDES(key), modes.CBC(iv))
 
 
-@dataclass(frozen=True)
-class EspInteg:
-    integ_id: int
-    hash_name: str
-    key_size: int
-    icv_size: int
-
-    def mac(self, key: bytes, data: bytes) -> bytes:
-        return hmac.new(key, data, self.hash_name).digest()[: self.icv_size]
-
-
-_INTEGS = {
-    IntegId.HMAC_MD5_96: EspInteg(IntegId.HMAC_MD5_96, "md5", 16, 12),
-    IntegId.HMAC_SHA1_96: EspInteg(IntegId.HMAC_SHA1_96, "sha1", 20, 12),
-    IntegId.HMAC_SHA2_256_128: EspInteg(IntegId.HMAC_SHA2_256_128, "sha256", 32, 16),
-    IntegId.HMAC_SHA2_384_192: EspInteg(IntegId.HMAC_SHA2_384_192, "sha384", 48, 24),
-    IntegId.HMAC_SHA2_512_256: EspInteg(IntegId.HMAC_SHA2_512_256, "sha512", 64, 32),
-}
+_HMAC_MD5_96 = IntegAlgorithm(IntegId.HMAC_MD5_96, "md5", 16, 12)
+"""ESP also takes HMAC-MD5-96 (RFC 2403), which the IKE SA layer does not offer."""
 
 
 def esp_cipher(encr_id: int, key_bits: int | None) -> EspCipher:
@@ -104,11 +88,11 @@ def esp_cipher(encr_id: int, key_bits: int | None) -> EspCipher:
     raise UnsupportedTransformError(f"ESP ENCR {encr_id} with key length {key_bits}")
 
 
-def esp_integ(integ_id: int) -> EspInteg:
-    try:
-        return _INTEGS[IntegId(integ_id)]
-    except (KeyError, ValueError):
-        raise UnsupportedTransformError(f"ESP INTEG {integ_id}") from None
+def esp_integ(integ_id: int) -> IntegAlgorithm:
+    """ESP integrity transforms: the IKE ones (one IANA registry) plus HMAC-MD5-96."""
+    if integ_id == IntegId.HMAC_MD5_96:
+        return _HMAC_MD5_96
+    return integ_algorithm(integ_id)
 
 
 @dataclass(frozen=True)
@@ -116,7 +100,7 @@ class EspSuite:
     """The algorithms of a negotiated ESP proposal."""
 
     cipher: EspCipher
-    integ: EspInteg | None
+    integ: IntegAlgorithm | None
 
     @property
     def encr_key_size(self) -> int:
