@@ -8,6 +8,7 @@ reports outcomes as Windows does: connected, or a RAS / IPsec error number with 
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import subprocess
 import time
@@ -128,14 +129,7 @@ class EmulatedClient:
             self.policies.pop(name, None)
             self.log.line("CFG", f"Set-VpnConnectionIPsecConfiguration {name!r} -RevertToDefault")
             return
-        self.policies[name] = custom_policy(
-            authentication_transform_constants=config.authentication_transform_constants,
-            cipher_transform_constants=config.cipher_transform_constants,
-            dh_group=config.dh_group,
-            encryption_method=config.encryption_method,
-            integrity_check_method=config.integrity_check_method,
-            pfs_group=config.pfs_group,
-        )
+        self.policies[name] = custom_policy(**dataclasses.asdict(config))
         self.log.line(
             "CFG",
             f"Set-VpnConnectionIPsecConfiguration {name!r} "

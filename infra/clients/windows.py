@@ -12,6 +12,7 @@ a VPN that fails to come up is a result and does not.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -272,14 +273,8 @@ class WindowsVmClient:
     def set_ipsec_configuration(self, name: str, config: IPsecConfiguration | None) -> None:
         policy = None
         if config is not None:
-            policy = ipsec.IpsecPolicy(
-                authentication_transform_constants=config.authentication_transform_constants,
-                cipher_transform_constants=config.cipher_transform_constants,
-                encryption_method=config.encryption_method,
-                integrity_check_method=config.integrity_check_method,
-                dh_group=config.dh_group,
-                pfs_group=config.pfs_group,
-            )
+            # The protocol's six values carry the cmdlet's parameter names, as IpsecPolicy does.
+            policy = ipsec.IpsecPolicy(**dataclasses.asdict(config))
         data = self._data(ipsec.set_vpn_ipsec_configuration(name, policy))
         applied = data.get("policy")
         if policy is not None and isinstance(applied, dict):
