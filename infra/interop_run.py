@@ -161,6 +161,11 @@ class InteropRun:
             self._facts = decode_capture(self.pcap, self.key_table)
         return self._facts
 
+    @property
+    def decoded(self) -> CaptureFacts | None:
+        """The facts wire() decoded, or None if the test never looked at the wire."""
+        return self._facts
+
     def close(self, evidence: Path | None) -> list[Path]:
         """Stop everything; copy the evidence into EVIDENCE first; remove the lab."""
         written: list[Path] = []
