@@ -28,6 +28,7 @@ from infra.clients.protocol import (
     NotSupportedByClient,
     VpnProfile,
 )
+from infra.clients.windows_errors import windows_error
 from infra.lab.lab import Lab
 from infra.lab.topology import Role
 from infra.pki.material import PkiMaterial
@@ -117,8 +118,6 @@ class ReferenceClient:
     ) -> ConnectOutcome:
         profile = self._profiles.get(name)
         if profile is None:
-            from infra.clients.windows_errors import windows_error
-
             return ConnectOutcome(False, windows_error(623), f"no VPN profile {name!r}", 0.0)
         self.daemon.session.load_conn({name: self._connection(profile, credentials)})
         log_start = self._log_size()
