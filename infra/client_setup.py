@@ -41,6 +41,8 @@ class ClientSetup:
     source: str = ""
     user_certificate: UserCertificate = UserCertificate.GOOD
     """The user certificate imported for EAP-TLS (Import-PfxCertificate)."""
+    machine_certificate: bool = True
+    """Whether case A imports the lab machine certificate into LocalMachine\\My."""
 
 
 CLIENT_SETUP: dict[str, ClientSetup] = {

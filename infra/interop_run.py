@@ -120,7 +120,7 @@ class InteropRun:
         self.gateway.finish_start()
         for root in self.pki.trusted_roots:
             self.client.install_root_ca(root)
-        if self.cell.auth is AuthCase.MACHINE_CERT:
+        if self.cell.auth is AuthCase.MACHINE_CERT and self.setup.machine_certificate:
             self.client.install_machine_certificate(self.pki.machine())
         elif self.cell.auth is AuthCase.EAP_TLS:
             self.client.install_user_certificate(self._user_certificate())

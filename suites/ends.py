@@ -13,10 +13,13 @@ def assert_connected(outcome: ConnectOutcome) -> None:
     assert outcome.connected, f"expected a connection; observed: {outcome.describe()}"
 
 
-def assert_failed_with(outcome: ConnectOutcome, code: int) -> None:
+def assert_failed_with(outcome: ConnectOutcome, code: int, *, why: str = "") -> None:
+    """The dial failed with Windows error CODE; WHY (the fact behind it) goes into the message."""
     observed = outcome.error.code if outcome.error else None
+    because = f" ({why})" if why else ""
     assert not outcome.connected and observed == code, (
-        f"expected the connection to fail with Windows error {code}; observed: {outcome.describe()}"
+        f"expected the connection to fail with Windows error {code}{because}; "
+        f"observed: {outcome.describe()}"
     )
 
 

@@ -12,13 +12,14 @@ from dataclasses import replace
 
 import pytest
 
+from expectations.windows.oracle import expect
 from fixtures.interop import StartInterop
 from fixtures.matrix import emulated_cells, params, reference_cells, windows_cells
 from infra.auth_cases import AuthCase
 from infra.capture.facts import CaptureFacts
 from infra.cell import Cell
 from infra.client_setup import UserCertificate, client_setup
-from infra.clients.protocol import ClientKind, Credentials
+from infra.clients.protocol import ClientKind, ConnectOutcome, Credentials
 from infra.gateway.presets import docs_recommended
 from infra.gateway.spec import EapSecret
 from infra.interop_run import PROFILE_NAME, InteropRun, LabCredentials
@@ -52,15 +53,26 @@ _DOCS_MSCHAPV2 = [c for c in CELLS if c.auth is AuthCase.EAP_MSCHAPV2 and c.pres
 WRONG_PASSWORD = _variant(_DOCS_MSCHAPV2, "wrong-password")
 UNKNOWN_USER = _variant(_DOCS_MSCHAPV2, "unknown-user")
 _EAP_TLS = [AuthCase.EAP_TLS]
-_KINDS_WITH_WINDOWS_RULES = emulated_cells(_EAP_TLS, DOCS, DIRECT) + windows_cells(
-    _EAP_TLS, DOCS, DIRECT
-)
-USER_CERT_WITHOUT_CLIENT_AUTH = _variant(_KINDS_WITH_WINDOWS_RULES, "user-no-client-auth")
-UNTRUSTED_GATEWAY_CA = _variant(
-    reference_cells(EAP_CASES, DOCS, DIRECT) + emulated_cells(EAP_CASES, DOCS, DIRECT),
-    "gw-untrusted-ca",
-)
-_QUALIFIED = reference_cells(MSCHAPV2, DOCS, DIRECT) + emulated_cells(MSCHAPV2, DOCS, DIRECT)
+CASE_A = [AuthCase.MACHINE_CERT]
+
+
+def _all_kinds(cases: list[AuthCase]) -> list[Cell]:
+    """CASES with the docs-recommended preset on the direct topology, for every client kind."""
+    return (
+        reference_cells(cases, DOCS, DIRECT)
+        + emulated_cells(cases, DOCS, DIRECT)
+        + windows_cells(cases, DOCS, DIRECT)
+    )
+
+
+USER_CERT_WITHOUT_CLIENT_AUTH = _variant(_all_kinds(_EAP_TLS), "user-no-client-auth")
+NO_CERTIFICATE_STORE = {
+    ClientKind.REFERENCE: "charon is handed its certificate and key; choosing one from a "
+    "certificate store by EKU is Windows' step, and it is what this test checks",
+}
+NO_MACHINE_CERTIFICATE = _variant(_all_kinds(CASE_A), "no-machine-cert")
+UNTRUSTED_GATEWAY_CA = _variant(_all_kinds(EAP_CASES), "gw-untrusted-ca")
+_QUALIFIED = _all_kinds(MSCHAPV2)
 QUALIFIED_NAMES = {"domain-user": "DOMAIN", "windows-phone-user": "Windows Phone"}
 """Variant -> the domain part the client puts before the user name (reference 2.7, 12)."""
 QUALIFIED_USER = [c for variant in QUALIFIED_NAMES for c in _variant(_QUALIFIED, variant)]
@@ -189,6 +201,16 @@ def _no_established_sa(run: InteropRun) -> None:
     assert not established, f"expected no established IKE SA on the gateway; observed {established}"
 
 
+def _assert_mschapv2_failure(outcome: ConnectOutcome, cell: Cell) -> None:
+    """The dial failed as a rejected MS-CHAPv2 Response ends it: the oracle's error for a
+    Windows build; 691 as the reference client's failure is classified."""
+    if cell.client_kind is ClientKind.REFERENCE:
+        ends.assert_failed_with(outcome, 691, why="E=691 in the gateway's Failure request")
+        return
+    error = expect(cell.profile, "mschapv2_auth_failure_error")
+    ends.assert_failed_with(outcome, error.as_int(), why=error.cite())
+
+
 def _assert_windows_mschapv2_refusal(run: InteropRun, facts: CaptureFacts, identity: str) -> None:
     """What a Windows client does when the gateway answers its MS-CHAPv2 Response with
     `E=691 R=1` (reference 2.7): nothing more in EAP, and an IKE Delete only where the
@@ -220,7 +242,7 @@ def test_wrong_password(interop: StartInterop, cell: Cell) -> None:
     """
     run = interop(cell)
     outcome = run.connect(Credentials(run.eap.user, run.eap.password + "-wrong"), timeout=15)
-    ends.assert_failed_with(outcome, 691)
+    _assert_mschapv2_failure(outcome, cell)
     _no_established_sa(run)
     facts = run.wire()
     w.assert_decrypted(facts)
@@ -243,7 +265,7 @@ def test_unknown_user(interop: StartInterop, cell: Cell) -> None:
     """
     run = interop(cell)
     outcome = run.connect(Credentials(UNKNOWN_USER_NAME, run.eap.password), timeout=15)
-    ends.assert_failed_with(outcome, 691)
+    _assert_mschapv2_failure(outcome, cell)
     _no_established_sa(run)
     assert run.gateway is not None
     ends.assert_gateway_said(
@@ -259,7 +281,9 @@ def test_unknown_user(interop: StartInterop, cell: Cell) -> None:
 
 
 @pytest.mark.auth
-@pytest.mark.parametrize("cell", params(USER_CERT_WITHOUT_CLIENT_AUTH))
+@pytest.mark.parametrize(
+    "cell", params(USER_CERT_WITHOUT_CLIENT_AUTH, inapplicable=NO_CERTIFICATE_STORE)
+)
 def test_user_certificate_without_client_auth(interop: StartInterop, cell: Cell) -> None:
     """Windows does not use a user certificate whose EKU lacks clientAuth for EAP-TLS.
 
@@ -273,7 +297,8 @@ def test_user_certificate_without_client_auth(interop: StartInterop, cell: Cell)
     setup = replace(client_setup(cell.preset), user_certificate=UserCertificate.NO_CLIENT_AUTH)
     run = interop(cell, setup=setup)
     outcome = run.connect(timeout=15)
-    ends.assert_failed_with(outcome, 798)
+    error = expect(cell.profile, "eap_tls_no_client_auth_certificate_error")
+    ends.assert_failed_with(outcome, error.as_int(), why=error.cite())
     _no_established_sa(run)
     facts = run.wire()
     if ref.build_facts(cell.profile).eap_tls_no_certificate == "before-dial":
@@ -294,19 +319,20 @@ def test_untrusted_gateway_ca(interop: StartInterop, cell: Cell) -> None:
     The gateway presents a certificate with good contents from a CA the client does not
     trust (Windows: not in LocalMachine\\Root, which also counts for EAP users, [SW-CONF]
     windowsCaCert). The gateway signs its first IKE_AUTH response before EAP starts, so
-    the client rejects it there. Expectation: not connected, with the error the build's
-    profile gives for an untrusted root (13801 ERROR_IPSEC_IKE_AUTH_FAIL; 13887 is the
-    other candidate, reference 3); no established IKE SA; on the wire the gateway's
-    IKE_AUTH response carried that certificate and the client sent no EAP response.
+    the client rejects it there. Expectation: not connected, with the error the oracle
+    gives for the build (`gateway_cert_error.untrusted-ca`: 13801 ERROR_IPSEC_IKE_AUTH_FAIL,
+    uncertain, 13887 being the other candidate, reference 3); no established IKE SA; on the
+    wire the gateway's IKE_AUTH response carried that certificate and the client sent no
+    EAP response.
     """
-    run = interop(cell, gateway_cert=GatewayCertVariant.UNTRUSTED_CA)
+    variant = GatewayCertVariant.UNTRUSTED_CA
+    run = interop(cell, gateway_cert=variant)
     outcome = run.connect(timeout=15)
-    code = (
-        13801
-        if cell.client_kind is ClientKind.REFERENCE
-        else ref.build_facts(cell.profile).untrusted_root_error
-    )
-    ends.assert_failed_with(outcome, code)
+    if cell.client_kind is ClientKind.REFERENCE:
+        ends.assert_failed_with(outcome, ref.ERROR_IPSEC_IKE_AUTH_FAIL, why="no trusted root")
+    else:
+        error = expect(cell.profile, variant.oracle_fact)
+        ends.assert_failed_with(outcome, error.as_int(), why=error.cite())
     _no_established_sa(run)
     facts = run.wire()
     w.assert_decrypted(facts)
@@ -336,7 +362,7 @@ def test_qualified_user_name_against_plain_secret(interop: StartInterop, cell: C
     domain = QUALIFIED_NAMES[cell.variant]
     identity = f"{domain}\\{run.eap.user}"
     outcome = run.connect(Credentials(run.eap.user, run.eap.password, domain), timeout=15)
-    ends.assert_failed_with(outcome, 691)
+    _assert_mschapv2_failure(outcome, cell)
     _no_established_sa(run)
     assert run.gateway is not None
     ends.assert_gateway_said(
@@ -377,3 +403,26 @@ def test_qualified_user_name_with_qualified_secret(
     w.assert_initiator_auth(facts, {w.SHARED_KEY_MIC})
     if cell.client_kind is not ClientKind.REFERENCE:
         w.assert_eap_ladder(facts, ref.mschapv2_ladder(identity, nak=False), "reference 2.7")
+
+
+@pytest.mark.auth
+@pytest.mark.parametrize("cell", params(NO_MACHINE_CERTIFICATE, inapplicable=NO_CERTIFICATE_STORE))
+def test_no_machine_certificate(interop: StartInterop, cell: Cell) -> None:
+    """Case A with no certificate in LocalMachine\\My fails before anything is sent.
+
+    Windows picks the machine certificate before it dials; with none there it reports 13806
+    ERROR_IPSEC_IKE_NO_CERT (oracle `no_machine_certificate_error`, reference 3).
+    Expectation: not connected with that error; no IKE packet on the wire; no IKE SA on the
+    gateway.
+    """
+    setup = replace(client_setup(cell.preset), machine_certificate=False)
+    run = interop(cell, setup=setup)
+    outcome = run.connect(timeout=15)
+    error = expect(cell.profile, "no_machine_certificate_error")
+    ends.assert_failed_with(outcome, error.as_int(), why=error.cite())
+    _no_established_sa(run)
+    facts = run.wire()
+    assert not facts.messages, (
+        "expected no IKE packet: Windows finds no machine certificate before dialling; "
+        f"observed\n{w.ladder(facts.messages)}"
+    )

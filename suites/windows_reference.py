@@ -3,16 +3,16 @@
 The wire checks compare the gateway-side capture (decoded by tshark) with these
 statements. They are restated here from the reference's tables (sections 1.2-1.6, 2.2,
 9.2), not taken from the emulator's proposal builder, so a bug there cannot make its own
-test pass. Which table applies to a build is that build's profile (emulator/profiles:
-`frag_sup_in_init`, `ike_proposals`, `nt5_version`, ...), the single place where the
-differences between Windows builds are written down.
+test pass. Which table applies to a build, and every other per-build fact, comes from the
+Windows behaviour oracle (expectations/windows), never from the emulator's profiles: the
+suites grade the emulator (and real Windows VMs) against the reference, not against itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.profiles import load_profile
+from expectations.windows.oracle import expect
 from infra.capture.facts import Transform
 from infra.client_setup import ClientSetup
 
@@ -111,6 +111,10 @@ def gateway_auth_requests_tls(*, tls_rounds: int) -> list[str]:
     return [AUTH_EAP, "EAP/RES/ID", *["EAP/RES/TLS"] * tls_rounds, "AUTH"]
 
 
+ERROR_IPSEC_IKE_AUTH_FAIL = 13801
+"""11: the error a failed IKE authentication ends the dial with (how the reference client's
+failures are classified, too)."""
+
 MS_NT5_ISAKMPOAKLEY = bytes.fromhex("1e2b516905991c7d7c96fcbfb587e461")
 MS_NEGOTIATION_DISCOVERY = bytes.fromhex("fb1de3cdf341b7ea16b7e5be0855f120")
 VID_INITIAL_CONTACT = bytes.fromhex("26244d38eddb61b3172a36e3d0cfb819")
@@ -176,7 +180,7 @@ def set_d() -> list[Offer]:
 
 @dataclass(frozen=True)
 class BuildFacts:
-    """The profile options the reference tables are selected by (from the build profile)."""
+    """The oracle's facts the reference tables are selected by, for one Windows build."""
 
     frag_sup_in_init: bool
     nt5_version: int
@@ -184,12 +188,10 @@ class BuildFacts:
     gcm_proposals_first: bool
     dh2048_registry_supported: bool
     dh2048_value1: str
-    mschapv2_delete_on_failure: bool = False
+    mschapv2_delete_on_failure: bool
     """2.7: Windows 7 sends an IKE Delete instead of answering an MS-CHAPv2 failure."""
-    eap_tls_no_certificate: str = "before-dial"
+    eap_tls_no_certificate: str
     """3: when a missing EAP-TLS user certificate fails the dial (798)."""
-    untrusted_root_error: int = 13801
-    """3: the error for a gateway chain without a trusted root (13801 or 13887)."""
 
 
 def default_ike_offer(build: BuildFacts) -> list[Offer]:
@@ -234,17 +236,16 @@ def custom_policy_offer(
     return [_cbc(ENCR_AES_CBC, bits, hashes, group)]
 
 
-def build_facts(profile: str) -> BuildFacts:
-    """The reference-table selectors of a Windows build profile."""
-    options = load_profile(profile).options
+def build_facts(build: str) -> BuildFacts:
+    """The oracle's reference-table selectors of a Windows build (each read is recorded as
+    a fact the running test's expectation rests on)."""
     return BuildFacts(
-        frag_sup_in_init=options.frag_sup_in_init,
-        nt5_version=options.nt5_version,
-        ike_proposals=options.ike_proposals,
-        gcm_proposals_first=options.gcm_proposals_first,
-        dh2048_registry_supported=options.dh2048_registry_supported,
-        dh2048_value1=options.dh2048_value1,
-        mschapv2_delete_on_failure=options.mschapv2_delete_on_failure,
-        eap_tls_no_certificate=options.eap_tls_no_certificate,
-        untrusted_root_error=options.untrusted_root_error,
+        frag_sup_in_init=expect(build, "init_announces_fragmentation").as_bool(),
+        nt5_version=expect(build, "nt5_vendor_id_version").as_int(),
+        ike_proposals=expect(build, "default_ike_proposal_set").as_str(),
+        gcm_proposals_first=expect(build, "gcm_proposals_first").as_bool(),
+        dh2048_registry_supported=expect(build, "dh2048_registry_supported").as_bool(),
+        dh2048_value1=expect(build, "dh2048_value1").as_str(),
+        mschapv2_delete_on_failure=expect(build, "mschapv2_delete_on_failure").as_bool(),
+        eap_tls_no_certificate=expect(build, "eap_tls_no_certificate_when").as_str(),
     )
