@@ -131,6 +131,24 @@ class Durations:
 
 
 @dataclass(frozen=True)
+class ConsultedFact:
+    """A Windows behaviour oracle fact the test's expectation rested on
+    (expectations/windows; confidence as in windows-client-behavior.md 0.1)."""
+
+    build: str
+    fact: str
+    value: Any
+    confidence: str
+    source: str
+    section: str
+    says: str
+
+    @property
+    def uncertain(self) -> bool:
+        return self.confidence == "uncertain"
+
+
+@dataclass(frozen=True)
 class Record:
     """One pytest item of one run."""
 
@@ -152,6 +170,13 @@ class Record:
     evidence: Evidence
     provenance: dict[str, Any]
     schema_version: int = SCHEMA_VERSION
+    expectations: tuple[ConsultedFact, ...] = ()
+    """The oracle facts consulted, in the order the test read them (empty: none, or a
+    record written before the oracle existed)."""
+
+    @property
+    def uncertain_facts(self) -> tuple[ConsultedFact, ...]:
+        return tuple(f for f in self.expectations if f.uncertain)
 
 
 @dataclass(frozen=True)
@@ -236,6 +261,10 @@ class _Fields:
 
     def raw(self, key: str) -> dict[str, Any]:
         return dict(self._get(key, (dict,), {}))
+
+    def objs(self, key: str) -> tuple[_Fields, ...]:
+        values = self._get(key, (list,), [])
+        return tuple(_Fields(v, f"{self._at(key)}[{i}]") for i, v in enumerate(values))
 
 
 def _kind(value: Any) -> str:
@@ -336,6 +365,19 @@ def record_from_json(data: Any) -> Record:
         ),
         provenance=doc.raw("provenance"),
         schema_version=version,
+        expectations=tuple(_consulted(f) for f in doc.objs("expectations")),
+    )
+
+
+def _consulted(fact: _Fields) -> ConsultedFact:
+    return ConsultedFact(
+        build=fact.text("build"),
+        fact=fact.text("fact"),
+        value=fact.data.get("value"),
+        confidence=fact.text("confidence"),
+        source=fact.text("source", ""),
+        section=fact.text("section", ""),
+        says=fact.text("says", ""),
     )
 
 

@@ -4,6 +4,8 @@ Layout of the output folder (every link in it is relative, so it works from file
 any static host, and nothing is loaded from the network):
 
     index.html                  the matrix, the runs it shows, build notes
+    uncertain.html              uncertain Windows facts behind expectations, and what settles them
+    fidelity.html               emulated vs real-Windows cells of the same test, compared
     cells/<test>.html           one page per test item
     history.html                the comparison with --previous (when given)
     recommended/index.html      recommended gateway settings, one page per client build
@@ -32,6 +34,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from reports.fidelity import pairs as fidelity_pairs
 from reports.history import Change, Delta, compare
 from reports.loader import Problem, ResultSet, load_result_set, merge
 from reports.matrix import build_matrices
@@ -39,6 +42,7 @@ from reports.recommend import recommendations
 from reports.schema import SEVERITY, Manifest, Outcome
 from reports.secrets import findings
 from reports.swanctl import render as render_swanctl
+from reports.uncertainty import uncertain_facts, uncertainty_note
 from reports.views import CellView, make_view, page_name
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -160,6 +164,7 @@ def environment() -> Environment:
     env.globals["SEVERITY"] = [o.value for o in SEVERITY]
     env.globals["swanctl"] = render_swanctl
     env.filters["cell_page"] = page_name
+    env.globals["uncertainty_note"] = uncertainty_note
     return env
 
 
@@ -177,6 +182,8 @@ def _render_all(
         (m for s in sets for m in s.manifests), key=lambda m: m.started, reverse=True
     )
     recs = recommendations(views)
+    uncertain = uncertain_facts(views)
+    compared = fidelity_pairs(views)
     common: dict[str, Any] = {
         "title": title,
         "built": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -194,8 +201,12 @@ def _render_all(
                 "recommendations": recs,
                 "sources": [str(s.root) for s in sets],
                 "changes": _change_counts(deltas),
+                "uncertain_count": len(uncertain),
+                "fidelity_pairs": compared,
             },
         ),
+        "uncertain.html": ("uncertain.html", {"uncertain": uncertain}),
+        "fidelity.html": ("fidelity.html", {"pairs": compared}),
         "recommended/index.html": ("recommended_index.html", {"recommendations": recs}),
     }
     if previous is not None:
