@@ -607,3 +607,15 @@ def test_key_table_rows_become_one_option_each(tmp_path: Path) -> None:
         "-o",
         "uat:ikev2_decryption_table:row-two",
     ]
+
+
+def test_a_lost_exit_status_is_retried_but_a_real_tshark_error_is_not() -> None:
+    """asyncio reports 255 when another waiter reaped tshark first; with only the root
+    banner on stderr that says nothing about the capture, so the decode is tried again."""
+    from infra.capture.decode import _decoder_lost
+
+    banner = 'Running as user "root" and group "root". This could be dangerous.'
+    assert _decoder_lost(f"tshark exited with status 255: {banner}")
+    assert _decoder_lost("tshark exited with status -9: (no message)")
+    assert not _decoder_lost("tshark exited with status 2: The file appears to be damaged")
+    assert not _decoder_lost("tshark exited with status 255: Unknown UAT record")

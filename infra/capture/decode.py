@@ -91,14 +91,30 @@ def decode_capture(pcap: Path, decryption_table: Path | None) -> CaptureFacts:
     """Decode PCAP, decrypting the IKE SAs whose keys DECRYPTION_TABLE holds (None: no keys)."""
     rows = _table_rows(pcap, decryption_table)
     frames, failure = _read_frames(pcap, rows)
-    if failure is not None and "status -" in failure:
-        # tshark ended by a signal (not by an error of its own): decode once more, and
-        # report the second result, so a killed decoder is never taken for a bad capture.
+    if failure is not None and _decoder_lost(failure):
+        # tshark ended by a signal, or its exit status was lost (not an error of its own):
+        # decode once more, and report the second result, so a killed decoder is never
+        # taken for a bad capture.
         frames, failure = _read_frames(pcap, rows)
     facts = _facts(frames)
     if failure is not None:
         raise DecodeError(pcap, _redact(failure, rows), partial=facts)
     return facts
+
+
+_ROOT_BANNER = 'Running as user "root" and group "root". This could be dangerous.'
+"""tshark's warning on every start as root: its only stderr line when nothing went wrong."""
+
+
+def _decoder_lost(failure: str) -> bool:
+    """True when FAILURE says nothing about the capture: tshark ended by a signal, or asyncio
+    reported 255 because another waiter reaped the child first ("Unknown child process pid
+    N, will report returncode 255") while tshark itself printed no error."""
+    if "status -" in failure:
+        return True
+    return failure.startswith("tshark exited with status 255: ") and failure.endswith(
+        _ROOT_BANNER
+    )
 
 
 def _table_rows(pcap: Path, decryption_table: Path | None) -> list[str]:
