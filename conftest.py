@@ -8,4 +8,5 @@ pytest_plugins = [
     "fixtures.evidence",
     "fixtures.results",
     "fixtures.interop",
+    "fixtures.shard",
 ]
