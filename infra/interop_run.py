@@ -30,6 +30,7 @@ from infra.gateway.gateway import Gateway
 from infra.gateway.presets import PRESETS
 from infra.gateway.spec import EapSecret, GatewaySpec
 from infra.lab.lab import Lab
+from infra.phases import PhaseClock
 from infra.pki.lab_pki import LabPki
 from infra.pki.material import PkiMaterial
 from infra.pki.variants import GatewayCertVariant
@@ -82,7 +83,10 @@ class InteropRun:
         identity (Gateway.identity), since a gateway can only prove what it holds."""
         self.setup = setup if setup is not None else client_setup(cell.preset)
         """The Windows-side setup the preset's documentation prescribes."""
-        self.lab = Lab.up(cell.topology, run_id, worker)
+        self.phases = PhaseClock()
+        """Where this attempt's time went (infra.phases), written into result.json."""
+        with self.phases.phase("lab bring-up"):
+            self.lab = Lab.up(cell.topology, run_id, worker)
         self.gateway: Gateway | None = None
         self.capture: Capture | None = None
         self.client: WindowsClient | None = None
@@ -104,30 +108,41 @@ class InteropRun:
 
     def start(self) -> InteropRun:
         """Gateway up and configured, capture listening, client ready with certificates."""
-        self.gateway = Gateway(
-            self.lab,
-            self.spec,
-            certificate=self.pki.gateway(self.gateway_cert),
-            ca=self.pki.root_ca,
-        )
-        # The gateway's charon and tcpdump boot while the client starts up; the capture is
-        # listening before anything can dial.
-        self.gateway.launch()
-        self.capture = Capture(self.lab, self.pcap)
-        self.capture.launch()
-        self.client = self._make_client(self.cell, self.lab)
-        self.capture.wait_listening()
-        self.gateway.finish_start()
+        clock = self.phases
+        with clock.phase("gateway start"):
+            self.gateway = Gateway(
+                self.lab,
+                self.spec,
+                certificate=self.pki.gateway(self.gateway_cert),
+                ca=self.pki.root_ca,
+            )
+            # The gateway's charon and tcpdump boot while the client starts up; the capture
+            # is listening before anything can dial.
+            self.gateway.launch()
+            self.capture = Capture(self.lab, self.pcap)
+            self.capture.launch()
+        with clock.phase("client start"):
+            self.client = self._make_client(self.cell, self.lab)
+        with clock.phase("capture ready"):
+            self.capture.wait_listening()
+        with clock.phase("gateway load"):
+            self.gateway.finish_start()
+        with clock.phase("client set-up"):
+            self._set_up_client(self.client)
+        return self
+
+    def _set_up_client(self, client: WindowsClient) -> None:
+        """Certificates, registry values and the VPN profile, as the preset prescribes."""
         for root in self.pki.trusted_roots:
-            self.client.install_root_ca(root)
+            client.install_root_ca(root)
         if self.cell.auth is AuthCase.MACHINE_CERT and self.setup.machine_certificate:
-            self.client.install_machine_certificate(self.pki.machine())
+            client.install_machine_certificate(self.pki.machine())
         elif self.cell.auth is AuthCase.EAP_TLS:
-            self.client.install_user_certificate(self._user_certificate())
-        if self.client.kind is not ClientKind.REFERENCE:
+            client.install_user_certificate(self._user_certificate())
+        if client.kind is not ClientKind.REFERENCE:
             for name, value in self.setup.registry:
-                self.client.set_registry_value(name, value)
-        self.client.add_vpn_connection(
+                client.set_registry_value(name, value)
+        client.add_vpn_connection(
             VpnProfile(
                 PROFILE_NAME,
                 self.server_address,
@@ -135,7 +150,6 @@ class InteropRun:
                 encryption_level=self.setup.encryption_level,
             )
         )
-        return self
 
     def _user_certificate(self) -> PkiMaterial:
         if self.setup.user_certificate is UserCertificate.NO_CLIENT_AUTH:
@@ -149,16 +163,19 @@ class InteropRun:
         assert self.client is not None, "start() first"
         if credentials is None and self.cell.auth is AuthCase.EAP_MSCHAPV2:
             credentials = self.eap.credentials()
-        self.outcome = self.client.connect(PROFILE_NAME, credentials, timeout=timeout)
+        with self.phases.phase("connect"):
+            self.outcome = self.client.connect(PROFILE_NAME, credentials, timeout=timeout)
         return self.outcome
 
     def wire(self) -> CaptureFacts:
         """Stop the capture, derive the keys from the gateway log, decode once (cached)."""
         if self._facts is None:
             assert self.capture is not None and self.gateway is not None, "start() first"
-            self.capture.stop()
-            write_decryption_table(self.gateway.log_path, self.key_table)
-            self._facts = decode_capture(self.pcap, self.key_table)
+            with self.phases.phase("capture stop"):
+                self.capture.stop()
+            with self.phases.phase("decode"):
+                write_decryption_table(self.gateway.log_path, self.key_table)
+                self._facts = decode_capture(self.pcap, self.key_table)
         return self._facts
 
     @property
@@ -169,21 +186,27 @@ class InteropRun:
     def close(self, evidence: Path | None) -> list[Path]:
         """Stop everything; copy the evidence into EVIDENCE first; remove the lab."""
         written: list[Path] = []
+        clock = self.phases
         try:
             if self.client is not None:
                 # Close first, so the client log also shows the hang-up.
-                self.client.close()
+                with clock.phase("teardown"):
+                    self.client.close()
                 if evidence is not None:
-                    evidence.mkdir(parents=True, exist_ok=True)
-                    written += self.client.collect_logs(evidence)
-            if self.capture is not None:
-                self.capture.stop()
-            if self.gateway is not None:
-                self.gateway.stop()
+                    with clock.phase("evidence"):
+                        evidence.mkdir(parents=True, exist_ok=True)
+                        written += self.client.collect_logs(evidence)
+            with clock.phase("teardown"):
+                if self.capture is not None:
+                    self.capture.stop()
+                if self.gateway is not None:
+                    self.gateway.stop()
             if evidence is not None:
-                written += self._collect(evidence)
+                with clock.phase("evidence"):
+                    written += self._collect(evidence)
         finally:
-            self.lab.down()
+            with clock.phase("lab teardown"):
+                self.lab.down()
         return written
 
     def _collect(self, evidence: Path) -> list[Path]:

@@ -170,6 +170,8 @@ class Record:
     evidence: Evidence
     provenance: dict[str, Any]
     schema_version: int = SCHEMA_VERSION
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase of the item's interop attempts (infra.phases); empty: none."""
     expectations: tuple[ConsultedFact, ...] = ()
     """The oracle facts consulted, in the order the test read them (empty: none, or a
     record written before the oracle existed)."""
@@ -366,7 +368,15 @@ def record_from_json(data: Any) -> Record:
         provenance=doc.raw("provenance"),
         schema_version=version,
         expectations=tuple(_consulted(f) for f in doc.objs("expectations")),
+        phases=_phases(doc),
     )
+
+
+def _phases(doc: _Fields) -> dict[str, float]:
+    phases = doc.raw("phases")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in phases.values()):
+        raise SchemaError("phases: expected seconds (numbers) per phase")
+    return {str(k): float(v) for k, v in phases.items()}
 
 
 def _consulted(fact: _Fields) -> ConsultedFact:

@@ -112,9 +112,7 @@ def _decoder_lost(failure: str) -> bool:
     N, will report returncode 255") while tshark itself printed no error."""
     if "status -" in failure:
         return True
-    return failure.startswith("tshark exited with status 255: ") and failure.endswith(
-        _ROOT_BANNER
-    )
+    return failure.startswith("tshark exited with status 255: ") and failure.endswith(_ROOT_BANNER)
 
 
 def _table_rows(pcap: Path, decryption_table: Path | None) -> list[str]:
