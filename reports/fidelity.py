@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from infra.capture.facts import CaptureFacts
+from infra.capture.facts import CaptureFacts, Exchange
 from infra.clients.protocol import ClientKind
 from reports.schema import Outcome
 from reports.views import CellView
@@ -63,14 +63,14 @@ def _error(view: CellView) -> str:
 def _client_messages(facts: CaptureFacts | None) -> list[str]:
     if facts is None:
         return []
-    return [m.summary() for m in facts.messages if m.initiator != m.response]
+    return [m.summary() for m in facts.messages if m.initiator]  # the client is the initiator
 
 
 def _first_init(facts: CaptureFacts | None, field: str) -> str:
     if facts is None:
         return "no capture"
     for message in facts.messages:
-        if message.exchange == 34 and message.initiator and not message.response:
+        if message.exchange == Exchange.IKE_SA_INIT and message.initiator and not message.response:
             return str(getattr(message, field))
     return "no IKE_SA_INIT request"
 

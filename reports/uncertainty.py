@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from infra.clients.protocol import ClientKind
-from reports.schema import ConsultedFact
 from reports.views import CellView
 
 
@@ -44,17 +43,13 @@ def windows_twin(nodeid: str, kind: str) -> str:
     return nodeid.replace(f"[{kind}-", f"[{ClientKind.WINDOWS.value}-", 1)
 
 
-def _uncertain(view: CellView) -> tuple[ConsultedFact, ...]:
-    return view.record.uncertain_facts
-
-
 def uncertain_facts(views: Iterable[CellView]) -> list[UncertainFact]:
     """Every uncertain fact some test consulted, with its cells, sorted by build and fact."""
     views = list(views)
     by_nodeid = {v.record.nodeid: v for v in views}
     found: dict[tuple[str, str], UncertainFact] = {}
     for view in views:
-        for fact in _uncertain(view):
+        for fact in view.record.uncertain_facts:
             entry = found.setdefault(
                 (fact.build, fact.fact),
                 UncertainFact(
@@ -73,7 +68,7 @@ def uncertain_facts(views: Iterable[CellView]) -> list[UncertainFact]:
 
 def uncertainty_note(view: CellView) -> str:
     """The title text of a cell's mark: which uncertain facts its expectation rests on."""
-    facts = _uncertain(view)
+    facts = view.record.uncertain_facts
     if not facts:
         return ""
     names = ", ".join(f"{f.fact} = {f.value!r}" for f in facts)

@@ -4,9 +4,10 @@ What Windows does (windows-client-behavior.md 4.4, 7): an empty INFORMATIONAL (l
 check) gets an empty response; a Delete of the CHILD SA is answered with a Delete of our
 inbound SPI; a Delete of the IKE SA with an empty response, after which the connection
 is down. A gateway-initiated CHILD rekey while the client is behind a NAT is rejected
-with Microsoft's N(12345) carrying ERROR_IPSEC_IKE_INVALID_SITUATION (13863); accepting
-rekeys is the rekeying engine's job and not part of this engine yet, so outside NAT the
-request is refused with NO_ADDITIONAL_SAS and the log says so.
+with Microsoft's N(12345) carrying ERROR_IPSEC_IKE_INVALID_SITUATION (13863). This
+emulator does not accept gateway-initiated CHILD rekeys: outside NAT it refuses them with
+NO_ADDITIONAL_SAS and logs that, which deviates from Windows (it accepts them, reference
+4.4); the rekeying engine that would close the gap is issue 9.
 """
 
 from __future__ import annotations
