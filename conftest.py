@@ -8,5 +8,6 @@ pytest_plugins = [
     "fixtures.evidence",
     "fixtures.results",
     "fixtures.interop",
+    "fixtures.lifecycle",
     "fixtures.shard",
 ]

@@ -19,6 +19,7 @@ from infra.capture.facts import (
     CaptureFacts,
     ConfigPayload,
     CpAttribute,
+    Delete,
     EapFacts,
     Identity,
     IkeMessage,
@@ -133,6 +134,10 @@ def _message(m: dict[str, Any]) -> IkeMessage:
         eap=_eap(m.get("eap")),
         ke_group=m.get("ke_group"),
         nonce_length=m.get("nonce_length"),
+        deletes=tuple(
+            Delete(int(d["protocol"]), tuple(_b(spi) for spi in d.get("spis", ())))
+            for d in m.get("deletes", ())
+        ),
         malformed=bool(m.get("malformed", False)),
         warnings=tuple(str(w) for w in m.get("warnings", ())),
     )

@@ -175,6 +175,8 @@ class Record:
     expectations: tuple[ConsultedFact, ...] = ()
     """The oracle facts consulted, in the order the test read them (empty: none, or a
     record written before the oracle existed)."""
+    measurements: dict[str, str] = field(default_factory=dict)
+    """What the test measured besides its verdict (rekey timing, ping loss), as text."""
 
     @property
     def uncertain_facts(self) -> tuple[ConsultedFact, ...]:
@@ -369,6 +371,7 @@ def record_from_json(data: Any) -> Record:
         schema_version=version,
         expectations=tuple(_consulted(f) for f in doc.objs("expectations")),
         phases=_phases(doc),
+        measurements={str(k): str(v) for k, v in doc.raw("measurements").items()},
     )
 
 

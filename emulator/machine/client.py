@@ -25,6 +25,7 @@ from emulator.machine.stores import MachineStores, PrivateKey
 from emulator.profiles import Profile, load_profile
 from emulator.sa.errors import ConnectError
 from emulator.sa.names import proposal_name
+from infra.clients.ping import PingStream
 from infra.clients.protocol import (
     ClientKind,
     ClientState,
@@ -57,12 +58,15 @@ class EmulatedClient:
         *,
         namespace: str | None,
         time_scale: float = 1.0,
+        retransmit_scale: float | None = None,
         echo: Echo | None = None,
     ) -> None:
         self.build = load_profile(profile) if isinstance(profile, str) else profile
         self.profile = self.build.name
         self.namespace = namespace
         self.time_scale = time_scale
+        """Windows seconds per real second for lifecycle timers (emulator.sa.clock)."""
+        self.retransmit_scale = retransmit_scale
         self.log = ClientLog(echo)
         self.computer_name = DEFAULT_COMPUTER_NAME
         self.registry = Registry()
@@ -172,6 +176,7 @@ class EmulatedClient:
                 credentials=credentials,
                 computer_name=self.computer_name,
                 time_scale=self.time_scale,
+                retransmit_scale=self.retransmit_scale,
                 log=self.log,
             )
             connection = Connection(
@@ -252,6 +257,17 @@ class EmulatedClient:
         except subprocess.TimeoutExpired:
             return False
         return done.returncode == 0
+
+    def pings(self, address: str, *, interval: float) -> PingStream:
+        prefix = ["ip", "netns", "exec", self.namespace] if self.namespace else []
+        return PingStream(prefix, address, interval=interval)
+
+    def rekey_errors(self) -> list[tuple[int, str]]:
+        """Rekeys the gateway refused in the current connection: (Windows error, reason)."""
+        connection = self._connection
+        if connection is None:
+            return []
+        return [(e.code, e.reason) for e in connection.session.rekey_errors]
 
     def decryption_table_rows(self) -> list[str]:
         """Wireshark rows of every IKE SA this machine set up (its own view of the keys)."""

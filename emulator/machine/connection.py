@@ -18,10 +18,12 @@ from emulator.net.dataplane import DataPlane
 from emulator.net.esp import EspSa
 from emulator.net.transport import IPAddress, Transport
 from emulator.net.tun import TunDevice, TunError
+from emulator.sa.child import ChildSa
 from emulator.sa.dial import DialConfig
 from emulator.sa.errors import ERROR_IPSEC_IKE_ERROR, ConnectError
+from emulator.sa.ike_sa import IkeSa
 from emulator.sa.keytable import decryption_table_row
-from emulator.sa.session import Established, IkeSession
+from emulator.sa.session import Established, IkeSession, SessionHooks
 from infra.lab.netns import NamespaceThread
 
 TUN_NAME = "wovpn0"
@@ -56,7 +58,18 @@ class Connection:
             self.transport, self.tun = _endpoints(server)
         else:
             self.transport, self.tun = netns.call(lambda: _endpoints(server))
-        self.session = IkeSession(self.transport, config, log, on_down=self._gateway_down)
+        self.session = IkeSession(
+            self.transport,
+            config,
+            log,
+            hooks=SessionHooks(
+                on_down=self._gateway_down,
+                on_child=self._child_rekeyed,
+                on_child_retired=self._child_retired,
+                on_ike_sa=self._ike_rekeyed,
+                last_traffic=self._last_traffic,
+            ),
+        )
         self.established: Established | None = None
         self.dataplane: DataPlane | None = None
         self.key_rows: list[str] = []
@@ -103,6 +116,30 @@ class Connection:
             f"{TUN_NAME}: virtual IP {', '.join(config.addresses)}; routes: "
             + ("; ".join(routes) or "none"),
         )
+
+    # --- IKE thread: rekeys -----------------------------------------------------------
+
+    def _child_rekeyed(self, child: ChildSa) -> None:
+        with self._lock:
+            dataplane = self.dataplane
+        if dataplane is not None:
+            dataplane.install(
+                EspSa(child.suite, child.keys, spi_in=child.spi_in, spi_out=child.spi_out)
+            )
+
+    def _child_retired(self, child: ChildSa) -> None:
+        with self._lock:
+            dataplane = self.dataplane
+        if dataplane is not None:
+            dataplane.retire(child.spi_in)
+
+    def _ike_rekeyed(self, sa: IkeSa) -> None:
+        self.key_rows.append(decryption_table_row(sa))
+
+    def _last_traffic(self) -> float:
+        with self._lock:
+            dataplane = self.dataplane
+        return dataplane.last_traffic if dataplane is not None else 0.0
 
     @property
     def up(self) -> bool:

@@ -47,6 +47,7 @@ def dial_config(
     credentials: Credentials | None = None,
     computer_name: str = DEFAULT_COMPUTER_NAME,
     time_scale: float,
+    retransmit_scale: float | None = None,
     log: ClientLog,
 ) -> DialConfig:
     """The DialConfig of one dial; raises ConnectError before any packet where Windows
@@ -113,6 +114,9 @@ def dial_config(
         ),
         options=options,
         time_scale=time_scale,
+        retransmit_scale=retransmit_scale,
+        pfs_group=None if policy is None else policy.pfs_group,
+        pfs_same_as_ike=policy is not None and policy.pfs_same_as_ike,
     )
 
 

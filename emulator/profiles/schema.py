@@ -181,8 +181,8 @@ class ProfileOptions:
     gw_child_rekey_unexpected_ke: Literal["reject-13816"] = field(
         metadata=_m("4.4", "answer to a gateway CHILD rekey with KE but no PFS configured")
     )
-    ike_rekey_responder_other_group: Literal["fail"] = field(
-        metadata=_m("4.3", "gateway IKE rekey with another DH group")
+    ike_rekey_responder_other_group: Literal["no-proposal-chosen", "invalid-ke", "no-answer"] = (
+        field(metadata=_m("4.3", "gateway IKE rekey with another DH group"))
     )
     pfsmm_group: Literal["ike-group"] = field(metadata=_m("4.5", "what PfsGroup PFSMM maps to"))
     idle_child_delete_s: int = field(

@@ -14,6 +14,7 @@ from emulator.codec import CpPayload, Proposal, TrafficSelector
 from emulator.crypto.auth import VerifyingKey
 from emulator.profiles.schema import ProfileOptions
 from emulator.sa.authenticator import Authenticator
+from emulator.sa.clock import WindowsClock
 
 
 class GatewayVerifier(Protocol):
@@ -36,8 +37,20 @@ class DialConfig:
     vendor_ids: tuple[bytes, ...]
     options: ProfileOptions
     time_scale: float = 1.0
-    """Windows seconds per real second (DESIGN.md: time is compressed by configuration)."""
+    """Windows seconds per real second for lifecycle timers (rekey, lifetimes, idle,
+    liveness; DESIGN.md: time is compressed by configuration)."""
+    retransmit_scale: float | None = None
+    """The same for IKE retransmissions; None: TIME_SCALE (see emulator.sa.clock)."""
+    pfs_group: int | None = None
+    """-PfsGroup: the D-H group of CHILD rekeys (None: no PFS, no KE in a rekey)."""
+    pfs_same_as_ike: bool = False
+    """-PfsGroup PFSMM: the IKE SA's group (profile option pfsmm_group)."""
+
+    @property
+    def clock(self) -> WindowsClock:
+        retransmit = self.time_scale if self.retransmit_scale is None else self.retransmit_scale
+        return WindowsClock(self.time_scale, retransmit)
 
     def seconds(self, windows_seconds: float) -> float:
-        """A profile time in real seconds."""
+        """A lifecycle time in real seconds."""
         return windows_seconds / self.time_scale

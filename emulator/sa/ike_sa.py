@@ -77,18 +77,27 @@ class IkeSa:
     """Message ID of our next request (IKE_SA_INIT used 0)."""
     peer_mid: int = 0
     """Message ID we expect on the gateway's next request."""
+    initiator: bool = True
+    """Whether this client is the SA's original initiator: after a gateway-initiated IKE
+    rekey the gateway is (RFC 7296 2.18), which flips the I flag and the SK_*i/r keys."""
     _partials: dict[tuple[int, bool], _Partial] = field(default_factory=dict)
 
     @property
     def send_protection(self) -> SkProtection:
-        return SkProtection.for_sender(self.suite, self.keys, initiator=True)
+        return SkProtection.for_sender(self.suite, self.keys, initiator=self.initiator)
 
     @property
     def recv_protection(self) -> SkProtection:
-        return SkProtection.for_sender(self.suite, self.keys, initiator=False)
+        return SkProtection.for_sender(self.suite, self.keys, initiator=not self.initiator)
+
+    @property
+    def spi_local(self) -> bytes:
+        return self.spi_i if self.initiator else self.spi_r
 
     def header(self, exchange: int, message_id: int, *, response: bool) -> IkeHeader:
-        flags = HeaderFlag.INITIATOR | (HeaderFlag.RESPONSE if response else 0)
+        flags = (HeaderFlag.INITIATOR if self.initiator else 0) | (
+            HeaderFlag.RESPONSE if response else 0
+        )
         return IkeHeader(self.spi_i, self.spi_r, exchange, message_id, flags)
 
     def seal(
@@ -124,8 +133,10 @@ class IkeSa:
             raise Dropped(
                 f"SPIs {header.spi_i.hex()}_i {header.spi_r.hex()}_r are not this IKE SA's"
             )
-        if header.is_initiator:
-            raise Dropped("initiator flag set on a message from the responder")
+        if header.is_initiator == self.initiator:
+            state = "set" if header.is_initiator else "clear"
+            peer = "responder" if self.initiator else "initiator"
+            raise Dropped(f"initiator flag {state} on a message from the {peer}")
         last = outer.payloads[-1] if outer.payloads else None
         try:
             if isinstance(last, SkPayload):

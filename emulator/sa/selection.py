@@ -57,3 +57,44 @@ def check_selection(
                 f"type {TransformType(kind).name}, expected 1"
             )
     return chosen
+
+
+def select_as_responder(
+    peer: Sequence[Proposal], acceptable: Sequence[Proposal], *, spi: bytes
+) -> Proposal | None:
+    """The proposal to answer a peer's SA with (RFC 7296 2.7), or None (NO_PROPOSAL_CHOSEN).
+
+    The peer's order wins (the first of its proposals this client can accept); within a
+    proposal, the peer's first transform of each type this client offers for that type.
+    A D-H transform NONE counts as "no D-H". The answer carries SPI (this end's inbound)."""
+    for theirs in peer:
+        for ours in acceptable:
+            if theirs.protocol != ours.protocol:
+                continue
+            chosen = _match(theirs, ours)
+            if chosen is not None:
+                return Proposal(theirs.number, theirs.protocol, chosen, spi)
+    return None
+
+
+def _match(theirs: Proposal, ours: Proposal) -> tuple[Transform, ...] | None:
+    def real(transforms: Sequence[Transform]) -> list[Transform]:
+        return [
+            t
+            for t in transforms
+            if not (t.transform_type == TransformType.DH and t.transform_id == 0)
+        ]
+
+    mine, their_real = real(ours.transforms), real(theirs.transforms)
+    if {t.transform_type for t in mine} != {t.transform_type for t in their_real}:
+        return None
+    allowed = {_key(t) for t in mine}
+    chosen: list[Transform] = []
+    for kind in dict.fromkeys(t.transform_type for t in their_real):
+        pick = next(
+            (t for t in their_real if t.transform_type == kind and _key(t) in allowed), None
+        )
+        if pick is None:
+            return None
+        chosen.append(pick)
+    return tuple(chosen)

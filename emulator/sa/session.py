@@ -36,7 +36,7 @@ from emulator.const import ExchangeType, NotifyType, ProtocolId
 from emulator.crypto import key_exchange
 from emulator.log import ClientLog
 from emulator.net.transport import Datagram, Transport
-from emulator.sa import auth_exchange, init_exchange
+from emulator.sa import auth_exchange, child_rekey, ike_rekey, init_exchange
 from emulator.sa.authenticator import AuthContext
 from emulator.sa.child import ChildSa
 from emulator.sa.dial import DialConfig
@@ -49,6 +49,7 @@ from emulator.sa.errors import (
 )
 from emulator.sa.ike_sa import Dropped, IkeSa, Opened
 from emulator.sa.informational import answer
+from emulator.sa.lifecycle import Due, Lifecycle
 from emulator.sa.names import proposal_name
 
 MAX_RESTARTS = 3
@@ -87,6 +88,21 @@ class Established:
 DownCallback = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class SessionHooks:
+    """What the session tells its owner (the data path lives outside the IKE thread)."""
+
+    on_down: DownCallback | None = None
+    on_child: Callable[[ChildSa], None] | None = None
+    """A rekeyed CHILD SA to send with from now on (the old one still receives)."""
+    on_child_retired: Callable[[ChildSa], None] | None = None
+    """A CHILD SA that was deleted: stop receiving on it."""
+    on_ike_sa: Callable[[IkeSa], None] | None = None
+    """A rekeyed IKE SA (its keys belong in the decryption table)."""
+    last_traffic: Callable[[], float] | None = None
+    """Monotonic time of the last ESP packet (Windows' idle timer); None: never idle."""
+
+
 class IkeSession:
     """One dial: connect, then serve the IKE SA until disconnect, delete or close."""
 
@@ -97,6 +113,7 @@ class IkeSession:
         log: ClientLog,
         *,
         on_down: DownCallback | None = None,
+        hooks: SessionHooks | None = None,
     ) -> None:
         self.transport = transport
         self.config = config
@@ -106,14 +123,20 @@ class IkeSession:
         self.child: ChildSa | None = None
         self.behind_nat = False
         self.down_reason = ""
-        self._on_down = on_down
+        self.hooks = hooks or SessionHooks(on_down=on_down)
+        self._on_down = self.hooks.on_down or on_down
+        self.lifecycle: Lifecycle | None = None
+        self.rekey_errors: list[ConnectError] = []
+        """Rekeys the gateway refused (Windows error and reason), in order."""
+        self._retiring_children: list[ChildSa] = []
+        self._retiring_sas: list[IkeSa] = []
         self._inbox: queue.Queue[Datagram | _Command] = queue.Queue()
         self._deferred: list[_Command] = []
         self._established: Future[Established] = Future()
         self._finished = threading.Event()
         self._thread: threading.Thread | None = None
         self._natt = False
-        self._responses: dict[int, list[bytes]] = {}
+        self._responses: dict[tuple[bytes, int], list[bytes]] = {}
         self._gateway_has_sa = False
 
     # --- API (any thread) ------------------------------------------------------------
@@ -234,7 +257,8 @@ class IkeSession:
             return item
 
     def _schedule(self) -> tuple[float, ...]:
-        return tuple(self.config.seconds(t) for t in self.config.options.retransmit_timeouts_s)
+        clock = self.config.clock
+        return tuple(clock.retransmit(t) for t in self.config.options.retransmit_timeouts_s)
 
     # --- sending ---------------------------------------------------------------------
 
@@ -376,7 +400,7 @@ class IkeSession:
 
     def _authenticate(self, sa: IkeSa, context: AuthContext) -> Established:
         config = self.config
-        spi_in = _new_esp_spi()
+        spi_in = child_rekey.new_esp_spi()
         offer = auth_exchange.esp_offer(config, spi_in)
         payloads = auth_exchange.first_request(config, context, offer)
         opened = self._request(sa, ExchangeType.IKE_AUTH, payloads)
@@ -430,9 +454,11 @@ class IkeSession:
         raise _NoResponse(f"{ExchangeType(exchange).name} request {mid} unanswered")
 
     def _receive(self, sa: IkeSa, datagram: Datagram) -> Opened | None:
-        """A complete response from DATAGRAM; requests are answered here, junk dropped."""
+        """A complete response for SA from DATAGRAM; requests (on SA, or on an IKE SA a rekey
+        is replacing) are answered here, junk dropped."""
+        target = self._sa_of(datagram.data) or sa
         try:
-            opened = sa.open(datagram.data)
+            opened = target.open(datagram.data)
         except Dropped as why:
             self.log.line("ENC", f"dropping message: {why}")
             return None
@@ -440,81 +466,245 @@ class IkeSession:
             return None
         described = describe(IkeMessage(opened.header, ()), opened.payloads)
         self.log.line("ENC", f"parsed {described}")
-        if opened.header.is_response:
-            return opened
-        self._answer(sa, opened)
+        if not opened.header.is_response:
+            self._answer(target, opened)
+            return None
+        if target is not sa:
+            self.log.line("ENC", "ignoring a response on another IKE SA")
+            return None
+        return opened
+
+    def _sa_of(self, data: bytes) -> IkeSa | None:
+        """The IKE SA (current or retiring) whose SPIs head DATA."""
+        spis = data[:16]
+        for candidate in (self.sa, *self._retiring_sas):
+            if candidate is not None and spis == candidate.spi_i + candidate.spi_r:
+                return candidate
         return None
 
     # --- gateway requests ------------------------------------------------------------
 
     def _answer(self, sa: IkeSa, request: Opened) -> None:
         mid = request.header.message_id
-        if mid + 1 == sa.peer_mid and mid in self._responses:
+        exchange = request.header.exchange
+        key = (sa.spi_i, mid)
+        if mid + 1 == sa.peer_mid and key in self._responses:
             self.log.line("IKE", f"retransmitting response to request {mid}")
-            self._send(self._responses[mid])
+            self._send(self._responses[key])
             return
         if mid != sa.peer_mid:
             self.log.line("IKE", f"ignoring request {mid}, expected {sa.peer_mid}")
             return
-        result = answer(
-            request.header.exchange,
-            request.payloads,
-            self.child,
-            behind_nat=self.behind_nat,
-            options=self.config.options,
-        )
-        if result is None:
-            self.log.line("IKE", f"ignoring {ExchangeType(request.header.exchange).name} request")
-            return
-        datagrams = sa.seal(request.header.exchange, mid, result.payloads, response=True)
-        header = sa.header(request.header.exchange, mid, response=True)
-        self.log.line("ENC", f"generating {describe(IkeMessage(header, ()), result.payloads)}")
-        self._responses = {mid: datagrams}
+        if exchange == ExchangeType.INFORMATIONAL:
+            self._answer_informational(sa, request)
+        elif exchange == ExchangeType.CREATE_CHILD_SA:
+            self._answer_create_child(sa, request)
+        else:
+            self.log.line("IKE", f"ignoring {ExchangeType(exchange).name} request")
+
+    def _respond(self, sa: IkeSa, request: Opened, payloads: tuple[Payload, ...]) -> None:
+        mid, exchange = request.header.message_id, request.header.exchange
+        datagrams = sa.seal(exchange, mid, payloads, response=True)
+        header = sa.header(exchange, mid, response=True)
+        self.log.line("ENC", f"generating {describe(IkeMessage(header, ()), payloads)}")
+        self._responses = {(sa.spi_i, mid): datagrams}
         sa.peer_mid += 1
         self._send(datagrams)
+
+    def _answer_informational(self, sa: IkeSa, request: Opened) -> None:
+        children = tuple(c for c in (self.child, *self._retiring_children) if c is not None)
+        result = answer(request.payloads, children)
+        self._respond(sa, request, result.payloads)
         if result.note:
             self.log.line("IKE", result.note)
-        if result.child_deleted:
-            self.child = None
-            self._down(result.note)
+        for child in result.deleted:
+            if child is self.child:
+                self.child = None
+                if self.lifecycle is not None:
+                    self.lifecycle.child_gone()
+                self._down(result.note)
+            else:
+                self._retire_child(child)
         if result.ike_deleted:
-            self._down(result.note)
+            if sa in self._retiring_sas:
+                self._retiring_sas.remove(sa)
+                self.log.line("IKE", f"IKE SA {sa.spi_i.hex()}_i replaced by its rekey is gone")
+            else:
+                self._down(result.note)
+
+    def _answer_create_child(self, sa: IkeSa, request: Opened) -> None:
+        if ike_rekey.is_ike_rekey(request.payloads):
+            ike = ike_rekey.answer_gateway(
+                request.payloads, sa, self.config.ike_proposals, self.config.options
+            )
+            self.log.line("IKE", ike.note)
+            if ike.payloads is None:
+                return
+            self._respond(sa, request, ike.payloads)
+            if ike.new is not None:
+                self._switch_sa(ike.new)
+            return
+        children = (self.child,) if self.child is not None else ()
+        child = child_rekey.answer_gateway(
+            request.payloads, children, self.config, sa, behind_nat=self.behind_nat
+        )
+        self._respond(sa, request, child.payloads)
+        self.log.line("IKE", child.note)
+        if child.new is not None:
+            self._install_child(child.new, replaces=child.replaces)
+
+    # --- SA replacement --------------------------------------------------------------
+
+    def _install_child(self, new: ChildSa, *, replaces: ChildSa | None) -> None:
+        if self.hooks.on_child is not None:
+            self.hooks.on_child(new)
+        if replaces is not None:
+            self._retiring_children.append(replaces)
+        self.child = new
+        if self.lifecycle is not None:
+            self.lifecycle.child_new()
+        self.log.line(
+            "IKE",
+            f"CHILD_SA rekeyed: SPIs {new.spi_in.hex()}_i {new.spi_out.hex()}_o, "
+            f"{proposal_name(new.proposal)}",
+        )
+
+    def _retire_child(self, old: ChildSa) -> None:
+        if old in self._retiring_children:
+            self._retiring_children.remove(old)
+        if self.hooks.on_child_retired is not None:
+            self.hooks.on_child_retired(old)
+
+    def _switch_sa(self, new: IkeSa) -> None:
+        old = self.sa
+        if old is not None:
+            self._retiring_sas.append(old)
+        self.sa = new
+        if self.hooks.on_ike_sa is not None:
+            self.hooks.on_ike_sa(new)
+        if self.lifecycle is not None:
+            self.lifecycle.ike_new()
+        self.log.line(
+            "IKE",
+            f"IKE SA rekeyed: SPIs {new.spi_i.hex()}_i {new.spi_r.hex()}_r, "
+            f"{proposal_name(new.proposal)}",
+        )
 
     # --- established -----------------------------------------------------------------
 
     def _serve(self) -> None:
-        sa = self.sa
-        assert sa is not None
-        options = self.config.options
-        intervals = [self.config.seconds(t) for t in options.dpd_intervals_s]
-        next_dpd = time.monotonic() + intervals[0]
-        dpd_count = 0
-        keepalive = self.config.seconds(options.nat_keepalive_s) if self.behind_nat else 0.0
-        next_keepalive = time.monotonic() + keepalive if keepalive > 0 else float("inf")
+        assert self.sa is not None
+        life = self.lifecycle = Lifecycle(
+            self.config.options, self.config.clock, behind_nat=self.behind_nat
+        )
         while self.state is State.ESTABLISHED:
             if _Command.DISCONNECT in self._deferred:
-                self._disconnect(sa)
+                self._disconnect()
                 return
-            datagram = self._wait(min(next_dpd, next_keepalive), wake_on_command=True)
+            datagram = self._wait(life.next_deadline(), wake_on_command=True)
             if datagram is not None:
-                if self._receive(sa, datagram) is not None:
+                if self._receive(self.sa, datagram) is not None:
                     self.log.line("IKE", "ignoring a response to no outstanding request")
                 continue
             now = time.monotonic()
-            if now >= next_keepalive:
-                self.transport.send_keepalive()
-                next_keepalive = now + keepalive
-            if now >= next_dpd:
-                dpd_count += 1
-                try:
-                    self._request(sa, ExchangeType.INFORMATIONAL, ())
-                except _NoResponse:
-                    self._down("the gateway did not answer a liveness check")
+            for due in life.due(now):
+                if self.state is not State.ESTABLISHED:
                     return
-                next_dpd = time.monotonic() + intervals[min(dpd_count, len(intervals) - 1)]
+                try:
+                    self._act(due, life, now)
+                except _NoResponse as exc:
+                    self._down(f"the gateway did not answer the {due.value}: {exc}")
+                    return
 
-    def _disconnect(self, sa: IkeSa) -> None:
+    def _act(self, due: Due, life: Lifecycle, now: float) -> None:
+        sa = self.sa
+        assert sa is not None
+        if due is Due.KEEPALIVE:
+            self.transport.send_keepalive()
+            life.keepalive_sent(now)
+        elif due is Due.DPD:
+            self._request(sa, ExchangeType.INFORMATIONAL, ())
+            life.dpd_sent(time.monotonic())
+        elif due is Due.CHILD_REKEY:
+            self._rekey_child(sa, life)
+        elif due is Due.IKE_REKEY:
+            self._rekey_ike(sa, life)
+        elif due is Due.CHILD_EXPIRED:
+            self._delete_child(sa, "the CHILD SA reached its lifetime without a rekey")
+        elif due is Due.IDLE:
+            last = self.hooks.last_traffic
+            if last is not None and life.idle_checked(last(), now):
+                idle = self.config.options.idle_child_delete_s
+                self._delete_child(sa, f"no traffic for {idle} s (idle CHILD SA)")
+            elif last is None:
+                life.child_gone()
+
+    def _rekey_child(self, sa: IkeSa, life: Lifecycle) -> None:
+        old = self.child
+        if old is None:
+            return
+        age = life.windows_age(life.child_created)
+        request = child_rekey.client_request(self.config, sa, old)
+        self.log.line(
+            "IKE",
+            f"rekeying CHILD SA {old.spi_in.hex()}_i after {age:.0f} s (Windows time)"
+            + (" with PFS" if request.ke is not None else ""),
+        )
+        try:
+            opened = self._request(sa, ExchangeType.CREATE_CHILD_SA, request.payloads)
+            new = child_rekey.client_response(opened.payloads, sa, request)
+        except ConnectError as exc:
+            self.rekey_errors.append(exc)
+            self.log.line(
+                "IKE",
+                f"CHILD SA rekey failed with Windows error {exc.code}: {exc.reason}; the old "
+                "CHILD SA stays until its lifetime ends",
+            )
+            life.child_rekey_failed()
+            return
+        self._install_child(new, replaces=old)
+        self._request(
+            sa, ExchangeType.INFORMATIONAL, (DeletePayload(ProtocolId.ESP, 4, (old.spi_in,)),)
+        )
+        self._retire_child(old)
+
+    def _rekey_ike(self, sa: IkeSa, life: Lifecycle) -> None:
+        age = life.windows_age(life.ike_created)
+        self.log.line("IKE", f"rekeying IKE SA {sa.spi_i.hex()}_i after {age:.0f} s (Windows time)")
+        request = ike_rekey.client_request(sa, self.config.options.nonce_length)
+        try:
+            opened = self._request(sa, ExchangeType.CREATE_CHILD_SA, request.payloads)
+            new = ike_rekey.client_response(opened.payloads, sa, request)
+        except ConnectError as exc:
+            self.rekey_errors.append(exc)
+            self.log.line("IKE", f"IKE SA rekey failed with Windows error {exc.code}: {exc.reason}")
+            life.ike_rekey_failed()
+            return
+        self._switch_sa(new)
+        try:
+            self._request(sa, ExchangeType.INFORMATIONAL, (DeletePayload(ProtocolId.IKE),))
+        except _NoResponse as exc:
+            self.log.line("IKE", f"the Delete of the old IKE SA went unanswered: {exc}")
+        if sa in self._retiring_sas:
+            self._retiring_sas.remove(sa)
+
+    def _delete_child(self, sa: IkeSa, why: str) -> None:
+        """Windows deletes the CHILD SA and keeps the IKE SA ("Connected", 4.6)."""
         child = self.child
+        if child is None:
+            return
+        self.log.line("IKE", f"deleting CHILD SA {child.spi_in.hex()}_i: {why}")
+        self.child = None
+        if self.lifecycle is not None:
+            self.lifecycle.child_gone()
+        self._request(
+            sa, ExchangeType.INFORMATIONAL, (DeletePayload(ProtocolId.ESP, 4, (child.spi_in,)),)
+        )
+        self._retire_child(child)
+
+    def _disconnect(self) -> None:
+        sa, child = self.sa, self.child
+        assert sa is not None
         try:
             if child is not None:
                 delete = DeletePayload(ProtocolId.ESP, 4, (child.spi_in,))
@@ -537,10 +727,3 @@ class IkeSession:
         except OSError as exc:
             self.log.line("NET", f"could not send the Delete: {exc}")
         sa.next_mid += 1
-
-
-def _new_esp_spi() -> bytes:
-    while True:
-        spi = os.urandom(4)
-        if int.from_bytes(spi, "big") >= 256:  # 1-255 are reserved by IANA
-            return spi

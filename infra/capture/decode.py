@@ -31,6 +31,7 @@ from infra.capture.facts import (
     CaptureFacts,
     ConfigPayload,
     CpAttribute,
+    Delete,
     EapFacts,
     Identity,
     IkeMessage,
@@ -198,7 +199,7 @@ def _frame(packet: Any) -> _Frame:
     layers: dict[str, Tree] = {}
     for layer in packet.layers:
         layers.setdefault(str(layer.layer_name), _layer_tree(layer))
-    return _Frame(int(packet.number), float(info.get("frame.time_relative", 0.0)), layers)
+    return _Frame(int(packet.number), float(info.get("frame.time_epoch", 0.0)), layers)
 
 
 def _layer_tree(layer: Any) -> Tree:
@@ -334,7 +335,15 @@ def _contents(body: PayloadList) -> dict[str, Any]:
         "eap": _eap(_first(body, Payload.EAP)),
         "ke_group": _int(_first(body, Payload.KE) or {}, "isakmp.key_exchange.dh_group"),
         "nonce_length": _nonce_length(_first(body, Payload.NONCE)),
+        "deletes": tuple(_delete(p) for p in _all(body, Payload.DELETE)),
     }
+
+
+def _delete(tree: Tree) -> Delete:
+    return Delete(
+        protocol=_int(tree, "isakmp.delete.protoid") or 0,
+        spis=tuple(_hex_bytes(t) for t in _texts(tree, "isakmp.delete.spi")),
+    )
 
 
 def _payloads(container: Tree) -> PayloadList:

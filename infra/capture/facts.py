@@ -172,6 +172,14 @@ class Notify:
 
 
 @dataclass(frozen=True)
+class Delete:
+    """A Delete payload: protocol (1 IKE, 3 ESP) and the SPIs it deletes (none for IKE)."""
+
+    protocol: int
+    spis: tuple[bytes, ...] = ()
+
+
+@dataclass(frozen=True)
 class Identity:
     """An ID payload. `data` is text for FQDN / user FQDN / IP addresses, a DN in strongSwan's
     form ("C=CH, O=winterop, CN=client1.example.test", comparable with VICI and the gateway
@@ -271,6 +279,7 @@ class IkeMessage:
 
     frame: int
     time: float
+    """When the frame was captured: wall-clock seconds (epoch), the clock of ping -D too."""
     src: str
     sport: int
     dst: str
@@ -301,6 +310,7 @@ class IkeMessage:
     eap: EapFacts | None = None
     ke_group: int | None = None
     nonce_length: int | None = None
+    deletes: tuple[Delete, ...] = ()
     malformed: bool = False
     warnings: tuple[str, ...] = ()
     """tshark's expert messages of warning severity or worse (e.g. "IKEv2 Integrity Checksum

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from infra.auth_cases import AuthCase
+from infra.clients.ping import PingStream
 from infra.clients.windows_errors import WindowsError
 from infra.pki.material import PkiMaterial
 
@@ -96,6 +97,24 @@ class ClientState:
     dns_servers: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class TimerPlan:
+    """How a suite runs Windows time (DESIGN.md: compressed by configuration, not sleeping).
+
+    SCALE Windows seconds pass per real second in the client's lifecycle timers; the
+    emulator applies it to its profile's own timers (which the suite grades). A client
+    without Windows timers of its own (the reference) is configured with the Windows values
+    given here, scaled, so it does the same thing at the same moment. Real Windows runs in
+    real time only (scale 1)."""
+
+    scale: float = 1.0
+    child_rekey_s: float | None = None
+    ike_rekey_s: float | None = None
+
+    def real(self, windows_seconds: float) -> float:
+        return windows_seconds / self.scale
+
+
 @runtime_checkable
 class WindowsClient(Protocol):
     """One client machine. `profile` is the Windows build profile (or the reference's name)."""
@@ -134,6 +153,9 @@ class WindowsClient(Protocol):
 
     def reach(self, address: str, *, timeout: float = 2.0) -> bool:
         """Ping ADDRESS from the client (through the tunnel when routes say so)."""
+
+    def pings(self, address: str, *, interval: float) -> PingStream:
+        """A ping stream to ADDRESS from the client (a context manager counting the loss)."""
 
     def collect_logs(self, directory: Path) -> list[Path]:
         """Write the client's logs into DIRECTORY; return the files written."""

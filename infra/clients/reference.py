@@ -19,6 +19,7 @@ import vici.exception
 from infra.auth_cases import AuthCase
 from infra.charon.daemon import CharonDaemon
 from infra.clients.classify import classify_failure
+from infra.clients.ping import PingStream
 from infra.clients.protocol import (
     ClientKind,
     ClientState,
@@ -26,6 +27,7 @@ from infra.clients.protocol import (
     Credentials,
     IPsecConfiguration,
     NotSupportedByClient,
+    TimerPlan,
     VpnProfile,
 )
 from infra.clients.windows_errors import windows_error
@@ -40,9 +42,13 @@ class ReferenceClient:
 
     kind = ClientKind.REFERENCE
 
-    def __init__(self, lab: Lab, *, profile: str = "strongswan") -> None:
+    def __init__(
+        self, lab: Lab, *, profile: str = "strongswan", timers: TimerPlan | None = None
+    ) -> None:
         self.lab = lab
         self.profile = profile
+        self.timers = timers
+        """Windows timer values to rekey at (scaled), so charon acts when Windows would."""
         self.daemon = CharonDaemon(lab, Role.CLIENT, "client", retransmit_tries=2)
         self.daemon.start()
         self._roots: list[PkiMaterial] = []
@@ -110,8 +116,30 @@ class ReferenceClient:
             "vips": ["0.0.0.0"],
             "local": local,
             "remote": {"auth": "pubkey", "id": "%any"},
-            "children": {profile.name: {"remote_ts": ["0.0.0.0/0"], "esp_proposals": ["default"]}},
+            "children": {
+                profile.name: {
+                    "remote_ts": ["0.0.0.0/0"],
+                    "esp_proposals": ["default"],
+                    **self._child_timers(),
+                }
+            },
+            **self._ike_timers(),
         }
+
+    def _child_timers(self) -> dict[str, str]:
+        timers = self.timers
+        if timers is None or timers.child_rekey_s is None:
+            return {}
+        rekey = max(1, round(timers.real(timers.child_rekey_s)))
+        # No jitter, and a hard lifetime well after the rekey (charon's default ratio 1.1).
+        return {"rekey_time": f"{rekey}s", "rand_time": "0s", "life_time": f"{rekey * 2}s"}
+
+    def _ike_timers(self) -> dict[str, str]:
+        timers = self.timers
+        if timers is None or timers.ike_rekey_s is None:
+            return {}
+        rekey = max(1, round(timers.real(timers.ike_rekey_s)))
+        return {"rekey_time": f"{rekey}s", "rand_time": "0s", "over_time": f"{rekey}s"}
 
     def connect(
         self, name: str, credentials: Credentials | None = None, *, timeout: float = 30.0
@@ -173,6 +201,11 @@ class ReferenceClient:
         except CommandFailed:
             return False
         return True
+
+    def pings(self, address: str, *, interval: float) -> PingStream:
+        return PingStream(
+            ["ip", "netns", "exec", self.lab.ns(Role.CLIENT)], address, interval=interval
+        )
 
     def collect_logs(self, directory: Path) -> list[Path]:
         target = directory / "client.log"

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
 
 from infra.auth_cases import AuthCase
+from infra.clients.ping import PingStream
 from infra.clients.protocol import (
     ClientKind,
     ClientState,
@@ -369,6 +370,14 @@ class WindowsVmClient:
             reach.reachability(address, count=count), timeout=timeout + self.timeouts.script
         )
         return data.get("reachable") is True
+
+    def pings(self, address: str, *, interval: float) -> PingStream:
+        """Needs a ping running on the VM while the suite waits (a PowerShell job polled
+        over the transport); the driver runs scripts one at a time, so the SA lifecycle
+        suites measure loss on the emulated and reference kinds only."""
+        raise NotSupportedByClient(
+            self.kind, "pings", "the VM driver runs one script at a time; no background ping"
+        )
 
     # --- evidence and teardown ------------------------------------------------------------
 

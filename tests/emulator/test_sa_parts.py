@@ -41,6 +41,9 @@ from emulator.sa.child import ChildSa
 from emulator.sa.cp import ConfigReply, cp_request, parse_reply
 from emulator.sa.errors import ProtocolViolation
 from emulator.sa.ike_sa import Dropped, IkeSa
+from emulator.profiles.schema import ProfileOptions
+from emulator.sa.child_rekey import answer_gateway
+from emulator.sa.dial import DialConfig
 from emulator.sa.informational import answer
 from emulator.sa.keytable import decryption_table_row
 from emulator.sa.natt import behind_nat, natd_hash
@@ -198,42 +201,50 @@ def _child() -> ChildSa:
     )
 
 
+def _dial_config(options: ProfileOptions, *, pfs_group: int | None = None) -> DialConfig:
+    """What the rekey answers read of a dial: its ESP proposals, PFS group and options
+    (authentication is over by then, so it has none)."""
+    offered = replace(_child().proposal, spi=b"")
+    return DialConfig(
+        ike_proposals=(_ike(1),),
+        esp_proposals=(offered,),
+        authenticator=None,  # type: ignore[arg-type]
+        verify_gateway=None,  # type: ignore[arg-type]
+        cp=cp_request(ipv4=True, ipv6=False, pcscf=False),
+        tsi=(TrafficSelector.any_ipv4(),),
+        tsr=(TrafficSelector.any_ipv4(),),
+        vendor_ids=(),
+        options=options,
+        pfs_group=pfs_group,
+    )
+
+
 def test_answers_to_gateway_requests() -> None:
     child = _child()
-    dpd = answer(ExchangeType.INFORMATIONAL, (), child, behind_nat=False, options=OPTIONS)
-    assert dpd is not None and dpd.payloads == () and not dpd.ike_deleted
-    delete_child = answer(
-        ExchangeType.INFORMATIONAL,
-        (DeletePayload(ProtocolId.ESP, 4, (child.spi_out,)),),
-        child,
-        behind_nat=False,
-        options=OPTIONS,
-    )
-    assert delete_child is not None and delete_child.child_deleted
+    dpd = answer((), (child,))
+    assert dpd.payloads == () and not dpd.ike_deleted and not dpd.deleted
+    delete_child = answer((DeletePayload(ProtocolId.ESP, 4, (child.spi_out,)),), (child,))
+    assert delete_child.deleted == (child,)
     assert delete_child.payloads == (DeletePayload(ProtocolId.ESP, 4, (child.spi_in,)),)
-    delete_ike = answer(
-        ExchangeType.INFORMATIONAL,
-        (DeletePayload(ProtocolId.IKE),),
-        child,
-        behind_nat=False,
-        options=OPTIONS,
-    )
-    assert delete_ike is not None and delete_ike.ike_deleted
+    unknown = answer((DeletePayload(ProtocolId.ESP, 4, (b"\xde\xad\xbe\xef",)),), (child,))
+    assert unknown.payloads == () and not unknown.deleted and "deadbeef" in unknown.note
+    delete_ike = answer((DeletePayload(ProtocolId.IKE),), (child,))
+    assert delete_ike.ike_deleted
 
 
 def test_gateway_child_rekey_behind_nat_is_rejected_with_13863() -> None:
-    rekey = (
-        NotifyPayload(NotifyType.REKEY_SA, protocol_id=ProtocolId.ESP, spi=b"\x0a\x0b\x0c\x0d"),
-    )
-    result = answer(ExchangeType.CREATE_CHILD_SA, rekey, _child(), behind_nat=True, options=OPTIONS)
-    assert result is not None
+    child = _child()
+    rekey = (NotifyPayload(NotifyType.REKEY_SA, protocol_id=ProtocolId.ESP, spi=child.spi_out),)
+    config = _dial_config(OPTIONS)
+    result = answer_gateway(rekey, (child,), config, _sa(), behind_nat=True)
+    assert result.new is None
     assert result.payloads == (
         NotifyPayload(NotifyType.MS_NOTIFY_STATUS, (13863).to_bytes(4, "big")),
     )
     assert summarize(result.payloads) == "[ N(MS_STATUS(13863)) ]"
     esp = replace(OPTIONS, gw_child_rekey_notify_protocol="esp")
-    flagged = answer(ExchangeType.CREATE_CHILD_SA, rekey, _child(), behind_nat=True, options=esp)
-    assert flagged is not None and flagged.payloads[0].spi == b"\x01\x02\x03\x04"  # type: ignore[union-attr]
+    flagged = answer_gateway(rekey, (child,), _dial_config(esp), _sa(), behind_nat=True)
+    assert flagged.payloads[0].spi == child.spi_in  # type: ignore[union-attr]
 
 
 def test_key_table_row_matches_what_the_gateway_side_parser_writes() -> None:

@@ -494,7 +494,7 @@ def test_client_liveness_checks_and_giving_up_on_a_dead_gateway(lab_pki: LabPki)
         assert gateway.events.get(timeout=2) == "auth"
         assert gateway.events.get(timeout=2) == "informational (unanswered)"
         session.disconnect(3)  # returns once the liveness check has given up
-        assert downs == ["the gateway did not answer a liveness check"]
+        assert len(downs) == 1 and downs[0].startswith("the gateway did not answer the liveness")
         empty = [p for x, p in gateway.inner if x == ExchangeType.INFORMATIONAL]
         assert empty and all(p == () for p in empty)
     finally:

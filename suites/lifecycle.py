@@ -1,0 +1,252 @@
+"""Shared parts of the SA lifecycle suites (rekey, NAT, liveness): compressed time, waiting
+on the gateway's events, and the wire facts of rekeys and deletes.
+
+Time: the oracle says when Windows acts (58 min 46 s for a CHILD rekey, 7.6 h for an IKE
+rekey, 5 min idle); a test declares its horizon in Windows seconds and runs it at
+`--time-scale` Windows seconds per real second, stretched for horizons longer than the
+CHILD rekey so every cell lasts about as long as the CHILD rekey one (DESIGN.md: time is
+compressed by configuration, never by sleeping; the gateway's own timers are set in real
+seconds over VICI).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+
+import pytest
+
+from infra.capture.facts import CaptureFacts, IkeMessage
+from infra.charon.events import CharonEvent
+from infra.clients.ping import PingResult
+from infra.clients.protocol import TimerPlan
+from infra.gateway.gateway import Gateway
+from infra.gateway.spec import GatewaySpec
+from suites import wire as w
+
+CREATE_CHILD_SA, INFORMATIONAL = 36, 37
+DELETE_PAYLOAD, KE_PAYLOAD = 42, 34
+REKEY_SA, MS_NOTIFY_STATUS = 16393, 12345
+CHILD_REKEY_HORIZON_S = 3526.0
+"""The horizon every compressed cell is stretched to (the documented CHILD rekey time)."""
+TIMING_TOLERANCE = 0.05
+"""Relative tolerance of a timer measured on the wire (Windows time)."""
+TIMING_SLACK_REAL_S = 0.35
+"""Absolute slack in real seconds: thread wake-ups and a busy 2-core CI machine."""
+
+
+def timer_plan(
+    config: pytest.Config,
+    horizon_s: float,
+    *,
+    child_rekey_s: float | None = None,
+    ike_rekey_s: float | None = None,
+) -> TimerPlan:
+    """The TimerPlan of a test whose events happen within HORIZON_S Windows seconds."""
+    scale = float(config.getoption("--time-scale"))
+    if scale <= 0:
+        raise pytest.UsageError(f"--time-scale must be > 0, got {scale:g}")
+    stretch = max(1.0, horizon_s / CHILD_REKEY_HORIZON_S)
+    return TimerPlan(scale * stretch, child_rekey_s=child_rekey_s, ike_rekey_s=ike_rekey_s)
+
+
+def assert_timing(
+    observed_real_s: float, expected_windows_s: float, plan: TimerPlan, what: str
+) -> float:
+    """OBSERVED_REAL_S (wire) matches EXPECTED_WINDOWS_S within the stated tolerance;
+    returns the observed Windows seconds."""
+    observed = observed_real_s * plan.scale
+    tolerance = expected_windows_s * TIMING_TOLERANCE + TIMING_SLACK_REAL_S * plan.scale
+    assert abs(observed - expected_windows_s) <= tolerance, (
+        f"expected {what} after {expected_windows_s:g} s Windows time (+/- {tolerance:.0f} s: "
+        f"{TIMING_TOLERANCE:.0%} + {TIMING_SLACK_REAL_S} s real at {plan.scale:g}x); observed "
+        f"{observed:.0f} s ({observed_real_s:.3f} s real)"
+    )
+    return observed
+
+
+def wait_event(
+    gateway: Gateway,
+    kind: str,
+    *,
+    timeout: float,
+    what: str,
+    after: int = 0,
+    up: bool | None = None,
+) -> CharonEvent:
+    """The gateway's next VICI event KIND (optionally only up or down ones)."""
+
+    def matches(event: CharonEvent) -> bool:
+        if up is None:
+            return True
+        return _is_up(event) == up
+
+    return gateway.events.wait_for(kind, matches, timeout=timeout, after=after, what=what)
+
+
+def _is_up(event: CharonEvent) -> bool:
+    return event.body.get("up") == "yes"
+
+
+def from_client(message: IkeMessage, gateway_address: str) -> bool:
+    """Sent by the client (the capture is on the gateway side; after a gateway IKE rekey the
+    client's messages no longer carry the initiator flag, so the address decides)."""
+    return message.src != gateway_address
+
+
+def requests(
+    wire: CaptureFacts, exchange: int, *, gateway_address: str, by_client: bool
+) -> list[IkeMessage]:
+    return [
+        m
+        for m in wire.exchanges(exchange, response=False)
+        if from_client(m, gateway_address) == by_client
+    ]
+
+
+def response_to(wire: CaptureFacts, request: IkeMessage) -> IkeMessage | None:
+    """The response with REQUEST's SPIs and message ID."""
+    return next(
+        (
+            m
+            for m in wire.exchanges(request.exchange, response=True)
+            if m.spi_i == request.spi_i
+            and m.message_id == request.message_id
+            and m.frame > request.frame
+        ),
+        None,
+    )
+
+
+def child_rekey_requests(
+    wire: CaptureFacts, *, gateway_address: str, by_client: bool
+) -> list[IkeMessage]:
+    """CREATE_CHILD_SA requests with N(REKEY_SA) from one side."""
+    return [
+        m
+        for m in requests(
+            wire, CREATE_CHILD_SA, gateway_address=gateway_address, by_client=by_client
+        )
+        if REKEY_SA in m.notify_types()
+    ]
+
+
+def ike_rekey_requests(
+    wire: CaptureFacts, *, gateway_address: str, by_client: bool
+) -> list[IkeMessage]:
+    """CREATE_CHILD_SA requests whose SA offers IKE proposals (RFC 7296 1.3.2)."""
+    return [
+        m
+        for m in requests(
+            wire, CREATE_CHILD_SA, gateway_address=gateway_address, by_client=by_client
+        )
+        if m.proposals and all(p.protocol == w.PROTOCOL_IKE for p in m.proposals)
+    ]
+
+
+def last_auth_response(wire: CaptureFacts) -> IkeMessage:
+    """The IKE_AUTH response that set up the first CHILD SA (the clock of the CHILD rekey)."""
+    responses = wire.ike_auth_responses()
+    assert responses, f"expected IKE_AUTH responses; saw:\n{w.ladder(wire.messages)}"
+    return responses[-1]
+
+
+def ms_status(message: IkeMessage) -> int | None:
+    notify = message.find_notify(MS_NOTIFY_STATUS)
+    if notify is None or len(notify.data) != 4:
+        return None
+    return int.from_bytes(notify.data, "big")
+
+
+def assert_one_of(messages: Iterable[IkeMessage], what: str, wire: CaptureFacts) -> IkeMessage:
+    found = list(messages)
+    assert found, f"expected {what}; saw:\n{w.ladder(wire.whole_messages())}"
+    return found[0]
+
+
+def with_timers(
+    spec: GatewaySpec,
+    *,
+    child: dict[str, int | None] | None = None,
+    ike: dict[str, object] | None = None,
+) -> GatewaySpec:
+    """SPEC with the gateway's timers set (in real seconds, over VICI): CHILD fields
+    (rekey_time, life_time, rand_time, esp_proposals) on every child, IKE fields
+    (rekey_time, reauth_time, rand_time, dpd_delay, proposals) on every connection."""
+    connections = []
+    for conn in spec.connections:
+        children = tuple(replace(c, **(child or {})) for c in conn.children)  # type: ignore[arg-type]
+        connections.append(replace(conn, children=children, **(ike or {})))  # type: ignore[arg-type]
+    return replace(spec, connections=tuple(connections), preset=spec.preset)
+
+
+MAX_PING_GAP_S = 0.25
+"""Widest gap between answered pings around a rekey: make-before-break loses nothing, so a
+gap means the data path stalled while the SAs were swapped."""
+
+
+def widest_gap(pings: PingResult, *, around: float, window: float = 1.0) -> float:
+    """The longest time without an answered ping from WINDOW s before AROUND to the end."""
+    times = sorted(at for _, at in pings.replies if at >= around - window)
+    if len(times) < 2:
+        return float("inf")
+    return max(b - a for a, b in itertools.pairwise(times))
+
+
+def wait_single_child(gateway: Gateway, *, timeout: float) -> None:
+    """Until the gateway holds one INSTALLED CHILD SA and the old one of a rekey is deleted
+    (charon keeps a deleted SA a few seconds for late packets: charon.delete_rekeyed_delay)."""
+    deadline = time.monotonic() + timeout
+    children: list[str] = []
+    while time.monotonic() < deadline:
+        sas = gateway.list_sas()
+        children = [
+            f"{c.get('state')} {c.get('spi-in')}/{c.get('spi-out')}"
+            for sa in sas
+            for ike in sa.values()
+            for c in ike.get("child-sas", {}).values()
+        ]
+        states = [c.split()[0] for c in children]
+        if states.count("INSTALLED") == 1 and set(states) <= {"INSTALLED", "DELETED"}:
+            return
+        time.sleep(0.02)
+    raise AssertionError(
+        f"expected the old CHILD SA deleted within {timeout} s; the gateway still holds {children}"
+    )
+
+
+def error_notifies(message: IkeMessage) -> tuple[int, ...]:
+    """Notify types below 16384 (errors, RFC 7296 3.10.1), incl. Microsoft's 12345."""
+    return tuple(t for t in message.notify_types() if t < 16384)
+
+
+def client_inbound_spi(wire: CaptureFacts) -> bytes:
+    """The client's inbound SPI of its first CHILD SA (its IKE_AUTH SA proposal)."""
+    for message in wire.ike_auth_requests():
+        for proposal in message.proposals:
+            if proposal.spi:
+                return proposal.spi
+    raise AssertionError(
+        f"expected an ESP proposal with an SPI in the client's IKE_AUTH; saw:\n"
+        f"{w.ladder(wire.ike_auth_requests())}"
+    )
+
+
+def assert_client_deleted_child(
+    wire: CaptureFacts, spi: bytes, *, after: IkeMessage, gateway_address: str
+) -> IkeMessage:
+    """An INFORMATIONAL request from the client after AFTER deleting ESP SPI."""
+    deletes = [
+        m
+        for m in requests(wire, INFORMATIONAL, gateway_address=gateway_address, by_client=True)
+        if m.frame > after.frame
+    ]
+    for message in deletes:
+        if any(d.protocol == w.PROTOCOL_ESP and spi in d.spis for d in message.deletes):
+            return message
+    raise AssertionError(
+        f"expected the client to delete its old CHILD SA (ESP SPI {spi.hex()}) after frame "
+        f"{after.frame}; its INFORMATIONAL requests after it:\n{w.ladder(deletes)}"
+    )
