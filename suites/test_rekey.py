@@ -56,12 +56,14 @@ CLIENT_REKEY_PFS = _cells(CASE_A, DIRECT, "pfs-ecp256")
 PFS_POLICY = IPsecConfiguration(
     authentication_transform_constants="GCMAES128",
     cipher_transform_constants="GCMAES128",
-    dh_group="ECP256",
-    encryption_method="GCMAES128",
+    dh_group="Group14",
+    encryption_method="AES256",
     integrity_check_method="SHA256",
     pfs_group="ECP256",
 )
-"""The custom policy of trailofbits/algo#354 (reference 4.2, 4.5): GCM with ECP256 and PFS."""
+"""GCM ESP with PFS ECP256 as in trailofbits/algo#354 (reference 4.2, 4.5); the IKE SA on
+MODP-2048 so that case A keeps its RSA machine certificate (an ECP IKE group makes Windows
+authenticate with ECDSA, reference 2.5)."""
 PFS_ESP = ("aes128gcm16-ecp256",)
 """A gateway ESP proposal that asks for the same PFS group."""
 

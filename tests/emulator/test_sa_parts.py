@@ -37,13 +37,13 @@ from emulator.crypto import IkeSuite, SkProtection, ike_sa_keys, protect_fragmen
 from emulator.crypto.keymat import ChildSaKeys
 from emulator.net.esp_algorithms import EspSuite
 from emulator.profiles import load_profile
+from emulator.profiles.schema import ProfileOptions
 from emulator.sa.child import ChildSa
+from emulator.sa.child_rekey import answer_gateway
 from emulator.sa.cp import ConfigReply, cp_request, parse_reply
+from emulator.sa.dial import DialConfig
 from emulator.sa.errors import ProtocolViolation
 from emulator.sa.ike_sa import Dropped, IkeSa
-from emulator.profiles.schema import ProfileOptions
-from emulator.sa.child_rekey import answer_gateway
-from emulator.sa.dial import DialConfig
 from emulator.sa.informational import answer
 from emulator.sa.keytable import decryption_table_row
 from emulator.sa.natt import behind_nat, natd_hash
