@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import pytest
 
+from fixtures.lifecycle import Measure
 from infra.capture.facts import CaptureFacts, IkeMessage
 from infra.charon.events import CharonEvent
 from infra.clients.ping import PingResult
@@ -182,6 +183,8 @@ def with_timers(
     return replace(spec, connections=tuple(connections), preset=spec.preset)
 
 
+PING_INTERVAL_S = 0.02
+"""Pings through the tunnel every 20 ms while an SA is replaced."""
 MAX_PING_GAP_S = 0.25
 """Widest gap between answered pings around a rekey: make-before-break loses nothing, so a
 gap means the data path stalled while the SAs were swapped."""
@@ -250,3 +253,26 @@ def assert_client_deleted_child(
         f"expected the client to delete its old CHILD SA (ESP SPI {spi.hex()}) after frame "
         f"{after.frame}; its INFORMATIONAL requests after it:\n{w.ladder(deletes)}"
     )
+
+
+def assert_traffic_kept_flowing(pings: PingResult, rekey: IkeMessage, measure: Measure) -> None:
+    """Pings answered before and after the rekey, no gap wider than a few intervals, the loss
+    counted (the last ping may still be in flight when the stream stops)."""
+    measure("pings", pings.describe())
+    before = pings.replies_between(0, rekey.time)
+    after = pings.replies_between(rekey.time, float("inf"))
+    gap = widest_gap(pings, around=rekey.time)
+    measure("widest_ping_gap_s", f"{gap:.3f}")
+    assert before and after and pings.lost <= 1 and gap <= MAX_PING_GAP_S, (
+        f"expected pings answered before and after the rekey in frame {rekey.frame}, at most "
+        f"one lost and no gap over {MAX_PING_GAP_S} s; observed {before} before, {after} "
+        f"after, widest gap {gap:.3f} s: {pings.describe()}"
+    )
+
+
+def sleep_until(moment: float) -> None:
+    """Let Windows time pass until the monotonic MOMENT: in these cells the passing of time
+    is the condition itself (a lifetime must run out), not a stand-in for an event."""
+    delay = moment - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 
 _REPLY = re.compile(r"^\[(\d+\.\d+)\] \d+ bytes from [^:]+: icmp_seq=(\d+)")
@@ -31,6 +32,8 @@ class PingResult:
     replies: tuple[tuple[int, float], ...]
     """(icmp_seq, wall-clock time of the reply)."""
     interval: float
+    started: float = 0.0
+    """Wall-clock time the stream started."""
 
     @property
     def lost(self) -> int:
@@ -59,9 +62,11 @@ class PingStream:
         self.argv = [*prefix, "ping", "-D", "-O", "-n", "-i", f"{interval:.3f}", address]
         self.interval = interval
         self._proc: subprocess.Popen[str] | None = None
+        self._started = 0.0
         self.result: PingResult | None = None
 
     def __enter__(self) -> PingStream:
+        self._started = time.time()
         try:
             self._proc = subprocess.Popen(
                 self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -91,7 +96,7 @@ class PingStream:
         except subprocess.TimeoutExpired:
             proc.kill()
             out, err = proc.communicate()
-        self.result = parse(out, err, self.interval)
+        self.result = replace(parse(out, err, self.interval), started=self._started)
         return self.result
 
 
