@@ -14,14 +14,21 @@ import time
 
 import pytest
 
+from expectations import ideal
 from expectations.windows.oracle import expect
 from fixtures.interop import StartInterop
 from fixtures.lifecycle import Measure
 from fixtures.matrix import emulated_cells, params, reference_cells, windows_cells
 from infra.auth_cases import AuthCase
 from infra.cell import Cell
+from infra.charon.events import EventWaitTimeout
 from infra.clients.ping import PingStream
-from infra.clients.protocol import ClientKind, IPsecConfiguration, NotSupportedByClient
+from infra.clients.protocol import (
+    ClientKind,
+    IPsecConfiguration,
+    NotSupportedByClient,
+    TimerPlan,
+)
 from infra.gateway.presets import docs_recommended
 from infra.interop_run import PROFILE_NAME, InteropRun, LabCredentials
 from infra.lab.topology import TopologyKind
@@ -186,3 +193,200 @@ def test_client_child_rekey_with_pfs(
     deleted, traffic kept flowing.
     """
     _client_child_rekey(interop, request, measure, lab_credentials, cell, pfs=True)
+
+
+# --- gateway-initiated CHILD rekey with a KE the client did not ask for ------------------
+
+KE_ESP = ("aes256-sha1-modp2048",)
+"""A gateway ESP proposal with a D-H group: PFS on the gateway's side only."""
+
+
+@pytest.mark.rekey
+@pytest.mark.parametrize("cell", params(_cells(CASE_A, DIRECT, "gw-pfs-only")))
+def test_gateway_child_rekey_without_client_pfs(
+    interop: StartInterop, lab_credentials: LabCredentials, measure: Measure, cell: Cell
+) -> None:
+    """A gateway whose ESP proposal has a D-H group rekeys a CHILD SA the client set up
+    without PFS.
+
+    Expectation (the ideal): the rekey succeeds (charon reports child-rekey). A gateway that
+    puts a KE into it meets Windows' rejection, 13816 ERROR_IPSEC_IKE_ERROR in N(12345)
+    ([SW-WC], reference 4.4): that is recorded per strongSwan version as a deviation in
+    expectations/, with the KE group and the client's answer in the message.
+    """
+    spec = lc.with_timers(
+        docs_recommended(cell.auth, (lab_credentials.secret(),)),
+        child={"rekey_time": 2, "life_time": 6, "rand_time": 0, "esp_proposals": KE_ESP},
+    )
+    run = interop(cell, spec, timers=TimerPlan(1.0))
+    ends.assert_connected(run.connect())
+    assert run.gateway is not None
+    try:
+        lc.wait_event(run.gateway, "child-rekey", timeout=8, what="(the gateway's rekey)")
+        rekeyed = True
+    except EventWaitTimeout:
+        rekeyed = False
+    wire = run.wire()
+    gateway_address = str(run.lab.plan.gateway_outside)
+    request = lc.assert_one_of(
+        lc.child_rekey_requests(wire, gateway_address=gateway_address, by_client=False),
+        "a CREATE_CHILD_SA request with N(REKEY_SA) from the gateway",
+        wire,
+    )
+    answer = lc.response_to(wire, request)
+    measure("gateway_ke_group", request.ke_group)
+    measure("client_answer", answer.summary() if answer else "none")
+    if cell.client_kind is not ClientKind.REFERENCE and request.ke_group is not None:
+        code = expect(cell.profile, "gw_child_rekey_unexpected_ke_error").as_int()
+        observed = lc.ms_status(answer) if answer is not None else None
+        assert observed == code, (
+            f"expected N(12345) with data {code} in the answer to the gateway's KE (group "
+            f"{request.ke_group}) in frame {request.frame}; saw "
+            + (f"{answer.summary()} in frame {answer.frame}" if answer else "no response")
+        )
+    ideal(
+        rekeyed,
+        f"expected the gateway's CHILD rekey (frame {request.frame}, {request.summary()}, KE "
+        f"group {request.ke_group}) accepted; the client answered "
+        + (f"{answer.summary()} in frame {answer.frame}" if answer else "nothing"),
+    )
+
+
+# --- IKE SA rekey ---------------------------------------------------------------------
+
+IKE_OTHER_GROUP_FIRST = ("aes256-sha256-ecp384", "aes256-sha256-modp2048", "aes256-sha1-modp1024")
+"""A gateway IKE proposal list whose first group is not the one a docs-configured Windows
+client negotiates (MODP-2048 with NegotiateDH2048_AES256, reference 1.6 D)."""
+IKE_VARIANTS = {"negotiated-group-first": None, "other-group-first": IKE_OTHER_GROUP_FIRST}
+
+
+def _ike_cells() -> list[Cell]:
+    return [c for variant in IKE_VARIANTS for c in _cells(CASE_A, DIRECT, variant)]
+
+
+@pytest.mark.rekey
+@pytest.mark.parametrize("cell", params(_ike_cells()))
+def test_gateway_ike_rekey(
+    interop: StartInterop, lab_credentials: LabCredentials, measure: Measure, cell: Cell
+) -> None:
+    """The gateway rekeys the IKE SA; the client handles only the D-H group it negotiated.
+
+    Expectation: the gateway's CREATE_CHILD_SA [ SA No KE ] for the IKE SA (rekey_time 2 s)
+    is accepted when its KE is of the negotiated group, charon reports ike-rekey and the
+    CHILD SA survives (installed, pings answered). With another group first on the gateway
+    the oracle says Windows fails ([SW-WC] "can't handle unsupported Diffie-Hellman groups");
+    the cell shows which group strongSwan really puts into its KE.
+    """
+    proposals = IKE_VARIANTS[cell.variant]
+    # over_time: the hard lifetime after rekey_time (default 10 %: 0.2 s would race the rekey)
+    ike: dict[str, object] = {"rekey_time": 2, "rand_time": 0, "over_time": 60}
+    if proposals is not None:
+        ike["proposals"] = proposals
+    spec = lc.with_timers(docs_recommended(cell.auth, (lab_credentials.secret(),)), ike=ike)
+    run = interop(cell, spec, timers=TimerPlan(1.0))
+    ends.assert_connected(run.connect())
+    assert run.gateway is not None and run.client is not None
+    try:
+        lc.wait_event(run.gateway, "ike-rekey", timeout=8, what="(the gateway's IKE rekey)")
+        rekeyed = True
+    except EventWaitTimeout:
+        rekeyed = False
+    wire = run.wire()
+    gateway_address = str(run.lab.plan.gateway_outside)
+    request = lc.assert_one_of(
+        lc.ike_rekey_requests(wire, gateway_address=gateway_address, by_client=False),
+        "an IKE SA rekey (CREATE_CHILD_SA with IKE proposals) from the gateway",
+        wire,
+    )
+    negotiated = wire.ike_sa_init_response()
+    group = negotiated.ke_group if negotiated is not None else None
+    measure("negotiated_group", group)
+    measure("gateway_rekey_ke_group", request.ke_group)
+    answer = lc.response_to(wire, request)
+    if cell.client_kind is not ClientKind.REFERENCE and request.ke_group != group:
+        accepted = expect(cell.profile, "gw_ike_rekey_other_group_accepted").as_bool()
+        assert not accepted or rekeyed
+        assert not rekeyed and (answer is None or lc.error_notifies(answer)), (
+            f"expected the client to refuse the IKE rekey with KE group {request.ke_group} "
+            f"(negotiated {group}) in frame {request.frame}; it answered "
+            + (answer.summary() if answer else "nothing")
+        )
+        return
+    assert rekeyed, (
+        f"expected the IKE rekey in frame {request.frame} (KE group {request.ke_group}, "
+        f"negotiated {group}) accepted; the client answered "
+        + (f"{answer.summary()} in frame {answer.frame}" if answer else "nothing")
+    )
+    sa = ends.gateway_sa(run.gateway)
+    ends.assert_reaches(run.client, str(run.lab.plan.protected_host))
+    measure("child_sas_after_rekey", len(sa.get("child-sas", {})))
+
+
+IKE_CLIENT = _cells(CASE_A, DIRECT)
+
+
+@pytest.mark.rekey
+@pytest.mark.parametrize("cell", params(IKE_CLIENT, inapplicable=NO_PING_STREAM))
+def test_client_ike_rekey(
+    interop: StartInterop,
+    request: pytest.FixtureRequest,
+    lab_credentials: LabCredentials,
+    measure: Measure,
+    cell: Cell,
+) -> None:
+    """The client rekeys its IKE SA after about 7.6 h (3 h on Windows 7/8.1), Windows time.
+
+    Expectation: a CREATE_CHILD_SA [ SA No KE ] with IKE proposals from the client at the
+    oracle's ike_rekey_after_s after IKE_SA_INIT (+/- 5 % + 0.35 s real), in the negotiated
+    D-H group; charon reports ike-rekey; the client then deletes the old IKE SA; the CHILD SA
+    survives the IKE rekey (pings answered before and after).
+    """
+    build = cell.profile if cell.client_kind is not ClientKind.REFERENCE else "win11-23h2"
+    ike_s = float(expect(build, "ike_rekey_after_s").as_int())
+    plan = lc.timer_plan(request.config, ike_s, ike_rekey_s=ike_s)
+    spec = lc.with_timers(
+        docs_recommended(cell.auth, (lab_credentials.secret(),)), child={"rekey_time": 0}
+    )
+    run = interop(cell, spec, timers=plan)
+    ends.assert_connected(run.connect())
+    assert run.gateway is not None and run.client is not None
+    with _ping_stream_or_skip(run, str(run.lab.plan.protected_host)) as stream:
+        lc.wait_event(
+            run.gateway,
+            "ike-rekey",
+            timeout=plan.real(ike_s) * 1.5 + 10,
+            what="(the client's IKE SA rekey)",
+        )
+        time.sleep(10 * lc.PING_INTERVAL_S)  # traffic sampled after the rekey, not a wait
+    pings = stream.stop()
+    wire = run.wire()
+    gateway_address = str(run.lab.plan.gateway_outside)
+    rekey = lc.assert_one_of(
+        lc.ike_rekey_requests(wire, gateway_address=gateway_address, by_client=True),
+        "an IKE SA rekey (CREATE_CHILD_SA with IKE proposals) from the client",
+        wire,
+    )
+    w.assert_payloads(rekey, "SA No KE", "the client's IKE SA rekey request")
+    init = wire.ike_sa_init_response()
+    assert init is not None
+    assert rekey.ke_group == init.ke_group, (
+        f"expected the IKE rekey's KE in the negotiated group {init.ke_group}; observed "
+        f"{rekey.ke_group} in frame {rekey.frame}"
+    )
+    windows_s = lc.assert_timing(rekey.time - init.time, ike_s, plan, "the client's IKE rekey")
+    measure("ike_rekey_after_windows_s", round(windows_s))
+    measure("time_scale", plan.scale)
+    answer = lc.response_to(wire, rekey)
+    assert answer is not None and not lc.error_notifies(answer), (
+        f"expected the gateway to accept the IKE rekey in frame {rekey.frame}; observed "
+        f"{answer.summary() if answer else 'no response'}"
+    )
+    ike_deletes = [
+        m
+        for m in lc.requests(
+            wire, lc.INFORMATIONAL, gateway_address=gateway_address, by_client=True
+        )
+        if m.frame > rekey.frame and any(d.protocol == w.PROTOCOL_IKE for d in m.deletes)
+    ]
+    assert ike_deletes, f"expected the client to delete the old IKE SA after frame {rekey.frame}"
+    lc.assert_traffic_kept_flowing(pings, rekey, measure)
