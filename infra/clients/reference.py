@@ -128,11 +128,14 @@ class ReferenceClient:
 
     def _child_timers(self) -> dict[str, str]:
         timers = self.timers
-        if timers is None or timers.child_rekey_s is None:
+        if timers is None:
             return {}
-        rekey = max(1, round(timers.real(timers.child_rekey_s)))
-        # No jitter, and a hard lifetime well after the rekey (charon's default ratio 1.1).
-        return {"rekey_time": f"{rekey}s", "rand_time": "0s", "life_time": f"{rekey * 2}s"}
+        settings: dict[str, str] = {}
+        if timers.child_rekey_s is not None:
+            rekey = max(1, round(timers.real(timers.child_rekey_s)))
+            # No jitter, and a hard lifetime well after the rekey (charon's ratio is 1.1).
+            settings |= {"rekey_time": f"{rekey}s", "rand_time": "0s", "life_time": f"{rekey * 2}s"}
+        return settings
 
     def _ike_timers(self) -> dict[str, str]:
         timers = self.timers

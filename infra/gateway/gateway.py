@@ -29,6 +29,7 @@ class Gateway:
             "gateway",
             fragment_size=spec.fragment_size,
             send_vendor_id=spec.send_vendor_id,
+            retransmit_tries=spec.retransmit_tries,
         )
         self.events = EventRecorder(self.daemon)
 

@@ -110,6 +110,9 @@ class GatewaySpec:
     eap_secrets: tuple[EapSecret, ...] = ()
     fragment_size: int | None = None
     send_vendor_id: bool = False
+    retransmit_tries: int | None = None
+    """strongswan.conf charon.retransmit_tries (with a 1 s first timeout); None: charon's 5
+    tries over about 165 s, too long to watch a vanished client being given up on."""
     source: str = ""
     """Where the configuration comes from (a documentation URL for documented presets)."""
 
@@ -164,6 +167,8 @@ def _validate(spec: GatewaySpec) -> None:
         raise SpecError("connections: a gateway needs at least one connection")
     if spec.fragment_size is not None and not 512 <= spec.fragment_size <= 65535:
         raise SpecError(f"fragment_size: {spec.fragment_size} is outside 512..65535")
+    if spec.retransmit_tries is not None and not 0 <= spec.retransmit_tries <= 20:
+        raise SpecError(f"retransmit_tries: {spec.retransmit_tries} is outside 0..20")
     pool_names = set()
     for i, pool in enumerate(spec.pools):
         _check_name(f"pools[{i}].name", pool.name)

@@ -84,6 +84,14 @@ class Lab:
             self.exec(Role.NAT, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
             self.exec(Role.NAT, ["nft", "-f", "-"], input_text=NAT_RULESET)
 
+    def isolate(self, role: Role) -> list[str]:
+        """Take ROLE's links down (a client that vanishes without a word: a laptop lid shut,
+        a dead Wi-Fi); returns the interfaces. The namespaces go with the lab as usual."""
+        names = [e.ifname for link in self.plan.links for e in (link.a, link.b) if e.role is role]
+        commands = [f"link set {name} down" for name in names]
+        run(["ip", "-n", self.ns(role), "-batch", "-"], input_text="\n".join(commands) + "\n")
+        return names
+
     def exec(
         self,
         role: Role,
