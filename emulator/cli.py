@@ -81,7 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--namespace", help="network namespace to dial from (default: current)")
     parser.add_argument("--timeout", type=float, default=30.0)
-    parser.add_argument("--time-scale", type=float, default=1.0)
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="Windows seconds per real second for the lifecycle timers (CHILD rekey at "
+        "3526 s, IKE rekey, idle delete, liveness); retransmissions stay in real time",
+    )
     parser.add_argument("--ping", metavar="ADDRESS", help="ping through the tunnel once up")
     parser.add_argument(
         "--hold", type=float, default=0.0, help="stay connected this many seconds (Ctrl-C ends)"
@@ -119,7 +125,11 @@ def _key(path: Path) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     client = EmulatedClient(
-        args.profile, namespace=args.namespace, time_scale=args.time_scale, echo=print
+        args.profile,
+        namespace=args.namespace,
+        time_scale=args.time_scale,
+        retransmit_scale=1.0,
+        echo=print,
     )
     for path in args.ca:
         client.trust_root(x509.load_pem_x509_certificate(path.read_bytes()))

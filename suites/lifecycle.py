@@ -22,11 +22,16 @@ from fixtures.lifecycle import Measure
 from infra.capture.facts import CaptureFacts, IkeMessage
 from infra.charon.events import CharonEvent
 from infra.clients.ping import PingResult
-from infra.clients.protocol import TimerPlan
+from infra.clients.protocol import ClientKind, TimerPlan
 from infra.gateway.gateway import Gateway
 from infra.gateway.spec import GatewaySpec
 from suites import wire as w
 
+COMPRESSED_TIME = {
+    ClientKind.WINDOWS: "this cell compresses Windows time and a real Windows machine's "
+    "timers run in real time; the `slow` variants (-m slow, --time-scale 1) run on VMs",
+}
+"""`inapplicable` of the cells that compress the client's Windows timers."""
 CREATE_CHILD_SA, INFORMATIONAL = 36, 37
 DELETE_PAYLOAD, KE_PAYLOAD = 42, 34
 REKEY_SA, MS_NOTIFY_STATUS = 16393, 12345

@@ -133,6 +133,7 @@ def test_gateway_clears_a_vanished_client(
 
 IDLE_CELLS = _cells([TopologyKind.DIRECT])
 NO_IDLE_DELETE = {
+    **lc.COMPRESSED_TIME,
     ClientKind.REFERENCE: "charon's `inactivity` closes the IKE SA with its last CHILD SA; "
     "keeping the IKE SA, the behaviour checked here, has no charon setting",
 }

@@ -179,7 +179,7 @@ def _workaround_cells() -> list[Cell]:
 
 
 @pytest.mark.rekey
-@pytest.mark.parametrize("cell", params(_workaround_cells(), inapplicable=NO_PING_STREAM))
+@pytest.mark.parametrize("cell", params(_workaround_cells(), inapplicable=lc.COMPRESSED_TIME))
 def test_nat_rekey_workaround(
     interop: StartInterop,
     request: pytest.FixtureRequest,
