@@ -99,6 +99,9 @@ class EapServer(Protocol):
     def handle(self, response: bytes) -> bytes: ...
 
 
+RekeyReply = tuple[Payload, ...] | bytes | None
+
+
 @dataclass
 class Script:
     """How the responder behaves; the defaults make a well-behaved gateway."""
@@ -123,6 +126,9 @@ class Script:
     """Send a method-2 AUTH that does not match the MSK after EAP-Success."""
     eap_auth_method: int = AuthMethod.SHARED_KEY_MIC
     """The method of the gateway's AUTH after EAP (2 is the only right one)."""
+    rekey_reply: Callable[[_Sa, tuple[Payload, ...]], RekeyReply] | None = None
+    """How to answer the client's CREATE_CHILD_SA: payloads to seal, raw bytes (sent as
+    they are: garbage, foreign SPIs), or None (no answer). None here: not at all."""
 
 
 @dataclass
@@ -231,6 +237,14 @@ class ScriptedResponder:
             return []
         if header.exchange == ExchangeType.IKE_AUTH:
             return self._auth(sa, header, opened)
+        if header.exchange == ExchangeType.CREATE_CHILD_SA and self.script.rekey_reply:
+            self.events.put("create_child_sa")
+            reply = self.script.rekey_reply(sa, opened)
+            if reply is None:
+                return []
+            if isinstance(reply, bytes):
+                return [reply]
+            return [self._seal(sa, header.exchange, header.message_id, reply, response=True)]
         if header.exchange == ExchangeType.INFORMATIONAL:
             if self.script.silent_informational:
                 self.events.put("informational (unanswered)")
@@ -455,11 +469,16 @@ class ScriptedResponder:
 
     # --- requests from the gateway ---------------------------------------------------
 
-    def send_request(self, payloads: tuple[Payload, ...], message_id: int = 0) -> None:
-        """Send an INFORMATIONAL request (a liveness check, a Delete) to the client."""
+    def send_request(
+        self,
+        payloads: tuple[Payload, ...],
+        message_id: int = 0,
+        exchange: int = ExchangeType.INFORMATIONAL,
+    ) -> None:
+        """Send a request (a liveness check, a Delete, a CREATE_CHILD_SA) to the client."""
         sa, client = self.sa, self.client
         assert sa is not None and client is not None
-        header = IkeHeader(sa.spi_i, sa.spi_r, ExchangeType.INFORMATIONAL, message_id, 0)
+        header = IkeHeader(sa.spi_i, sa.spi_r, exchange, message_id, 0)
         protection = SkProtection.for_sender(sa.suite, sa.keys, initiator=False)
         self.natt.sendto(MARKER + protect_message(header, payloads, protection), client)
 
