@@ -105,7 +105,7 @@ def build_matrices(views: list[CellView]) -> list[Matrix]:
 
 def _matrix(preset: str, views: list[CellView]) -> Matrix:
     columns = sorted(
-        {Column(v.record.cell.feature, v.record.cell.variant) for v in views},
+        {Column(*v.column) for v in views},
         key=lambda c: (_rank(c.feature, FEATURE_ORDER), c.variant),
     )
     rows: dict[tuple[str, str], Row] = {}

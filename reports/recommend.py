@@ -61,7 +61,13 @@ def _for_build(kind: str, profile: str, views: list[CellView]) -> Recommendation
     mine = [
         v for v in views if (v.record.cell.client_kind, v.record.cell.profile) == (kind, profile)
     ]
-    passing = [v for v in mine if v.record.outcome is Outcome.PASSED]
+    # A negative test passes when the client fails as documented: its gateway settings
+    # (e.g. a CHILD rekey_time a NATed Windows rejects) are what not to do.
+    passing = [
+        v
+        for v in mine
+        if v.record.outcome is Outcome.PASSED and "negative" not in v.record.test.markers
+    ]
     lines: list[Line] = []
     lines += _group(
         passing, "Gateway preset", lambda v: [(v.record.cell.preset, v.record.gateway.source)]
@@ -134,15 +140,18 @@ def _configured(*keys: str) -> Callable[[CellView], list[Setting]]:
 
 
 def _rekey(view: CellView) -> list[Setting]:
+    """The rekey settings a passing cell ran with, per topology (behind a NAT Windows
+    rejects gateway CHILD rekeys, so rekey_time = 0 there is a different recommendation)."""
     out = []
+    where = f"{view.record.cell.topology} topology"
     for conn in _connections(view):
         for key in ("rekey_time", "reauth_time", "over_time", "rand_time"):
             if key in conn:
-                out.append((f"IKE {key} = {conn[key]}", ""))
+                out.append((f"IKE {key} = {conn[key]}", where))
         for child in conn.get("children", {}).values():
             for key in ("rekey_time", "life_time", "rand_time"):
                 if isinstance(child, dict) and key in child:
-                    out.append((f"CHILD {key} = {child[key]}", ""))
+                    out.append((f"CHILD {key} = {child[key]}", where))
     return out or [("rekey times not set", f"charon default: {CHARON_DEFAULTS['rekey_time']}")]
 
 

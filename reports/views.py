@@ -57,7 +57,21 @@ class CellView:
 
     @property
     def column(self) -> tuple[str, str]:
-        return (self.record.cell.feature, self.record.cell.variant)
+        """(feature, variant) of the matrix column this item belongs in.
+
+        The auth and proposal suites are about an authentication case: their column is the
+        case (and variant), holding every test function of it. The SA lifecycle suites
+        (marked rekey or liveness) check one behaviour per test function over a case, so
+        each function is a column of its own ("client child rekey"), the case its sublabel.
+        """
+        cell = self.record.cell
+        if LIFECYCLE_MARKERS & set(self.record.test.markers):
+            name = self.record.test.function.removeprefix("test_").replace("_", " ")
+            return (name, cell.feature + (f" {cell.variant}" if cell.variant else ""))
+        return (cell.feature, cell.variant)
+
+
+LIFECYCLE_MARKERS = frozenset({"rekey", "liveness"})
 
 
 def page_name(evidence_dir: str) -> str:

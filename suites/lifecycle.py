@@ -20,7 +20,8 @@ import pytest
 
 from fixtures.lifecycle import Measure
 from infra.capture.facts import CaptureFacts, IkeMessage
-from infra.charon.events import CharonEvent
+from infra.cell import Cell
+from infra.charon.events import CharonEvent, EventWaitTimeout
 from infra.clients.ping import PingResult
 from infra.clients.protocol import ClientKind, TimerPlan
 from infra.gateway.gateway import Gateway
@@ -281,3 +282,38 @@ def sleep_until(moment: float) -> None:
     delay = moment - time.monotonic()
     if delay > 0:
         time.sleep(delay)
+
+
+WINDOWS_TIMERS_FROM = "win11-23h2"
+"""The build whose oracle timers the reference client is configured with (the newest)."""
+
+
+def timer_build(cell: Cell) -> str:
+    """The Windows build whose oracle timers a cell runs on: its own, or for the reference
+    client (configured to act when Windows would) the newest build's."""
+    return WINDOWS_TIMERS_FROM if cell.client_kind is ClientKind.REFERENCE else cell.profile
+
+
+def happened(gateway: Gateway, kind: str, *, timeout: float, what: str) -> bool:
+    """Whether charon reported event KIND within TIMEOUT (a verdict, not a precondition)."""
+    try:
+        wait_event(gateway, kind, timeout=timeout, what=what)
+    except EventWaitTimeout:
+        return False
+    return True
+
+
+def first_rekey(
+    wire: CaptureFacts, gateway_address: str, *, by_client: bool, ike: bool = False
+) -> IkeMessage:
+    """The first CHILD (or IKE) SA rekey request from the client or the gateway."""
+    find = ike_rekey_requests if ike else child_rekey_requests
+    who = "the client" if by_client else "the gateway"
+    what = (
+        "an IKE SA rekey (CREATE_CHILD_SA with IKE proposals)"
+        if ike
+        else "a CREATE_CHILD_SA request with N(REKEY_SA)"
+    )
+    return assert_one_of(
+        find(wire, gateway_address=gateway_address, by_client=by_client), f"{what} from {who}", wire
+    )

@@ -230,6 +230,7 @@ def _assert_windows_mschapv2_refusal(run: InteropRun, facts: CaptureFacts, ident
     )
 
 
+@pytest.mark.negative
 @pytest.mark.auth
 @pytest.mark.parametrize("cell", params(WRONG_PASSWORD))
 def test_wrong_password(interop: StartInterop, cell: Cell) -> None:
@@ -251,6 +252,7 @@ def test_wrong_password(interop: StartInterop, cell: Cell) -> None:
         _assert_windows_mschapv2_refusal(run, facts, run.eap.user)
 
 
+@pytest.mark.negative
 @pytest.mark.auth
 @pytest.mark.parametrize("cell", params(UNKNOWN_USER))
 def test_unknown_user(interop: StartInterop, cell: Cell) -> None:
@@ -280,6 +282,7 @@ def test_unknown_user(interop: StartInterop, cell: Cell) -> None:
         _assert_windows_mschapv2_refusal(run, facts, UNKNOWN_USER_NAME)
 
 
+@pytest.mark.negative
 @pytest.mark.auth
 @pytest.mark.parametrize(
     "cell", params(USER_CERT_WITHOUT_CLIENT_AUTH, inapplicable=NO_CERTIFICATE_STORE)
@@ -311,6 +314,7 @@ def test_user_certificate_without_client_auth(interop: StartInterop, cell: Cell)
         w.assert_eap_method(facts, 13)
 
 
+@pytest.mark.negative
 @pytest.mark.auth
 @pytest.mark.parametrize("cell", params(UNTRUSTED_GATEWAY_CA))
 def test_untrusted_gateway_ca(interop: StartInterop, cell: Cell) -> None:
@@ -342,6 +346,7 @@ def test_untrusted_gateway_ca(interop: StartInterop, cell: Cell) -> None:
     assert not responses, f"expected no EAP response from the client; saw\n{w.ladder(responses)}"
 
 
+@pytest.mark.negative
 @pytest.mark.auth
 @pytest.mark.parametrize("cell", params(QUALIFIED_USER))
 def test_qualified_user_name_against_plain_secret(interop: StartInterop, cell: Cell) -> None:
@@ -405,6 +410,7 @@ def test_qualified_user_name_with_qualified_secret(
         w.assert_eap_ladder(facts, ref.mschapv2_ladder(identity, nak=False), "reference 2.7")
 
 
+@pytest.mark.negative
 @pytest.mark.auth
 @pytest.mark.parametrize("cell", params(NO_MACHINE_CERTIFICATE, inapplicable=NO_CERTIFICATE_STORE))
 def test_no_machine_certificate(interop: StartInterop, cell: Cell) -> None:

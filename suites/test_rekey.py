@@ -22,7 +22,6 @@ from fixtures.lifecycle import Measure
 from fixtures.matrix import emulated_cells, params, reference_cells, windows_cells
 from infra.auth_cases import AuthCase
 from infra.cell import Cell
-from infra.charon.events import EventWaitTimeout
 from infra.clients.ping import PingStream
 from infra.clients.protocol import (
     ClientKind,
@@ -73,8 +72,7 @@ PFS_ESP = ("aes128gcm16-ecp256",)
 def child_rekey_seconds(cell: Cell) -> float:
     """When the client rekeys: the oracle's Windows value (the reference is configured with
     it, so it answers the same question as a standards client)."""
-    build = cell.profile if cell.client_kind is not ClientKind.REFERENCE else "win11-23h2"
-    return float(expect(build, "child_rekey_after_s").as_int())
+    return float(expect(lc.timer_build(cell), "child_rekey_after_s").as_int())
 
 
 def _ping_stream(run: InteropRun, address: str, measure: Measure) -> PingStream | None:
@@ -135,11 +133,7 @@ def _client_child_rekey(
     ends.assert_reaches(run.client, target)
     wire = run.wire()
     gateway_address = str(run.lab.plan.gateway_outside)
-    rekey = lc.assert_one_of(
-        lc.child_rekey_requests(wire, gateway_address=gateway_address, by_client=True),
-        "a CREATE_CHILD_SA request with N(REKEY_SA) from the client",
-        wire,
-    )
+    rekey = lc.first_rekey(wire, gateway_address, by_client=True)
     if cell.client_kind is ClientKind.REFERENCE:
         expected = REFERENCE_CHILD_REKEY + (" KE" if pfs else "")
     else:
@@ -253,18 +247,9 @@ def test_gateway_child_rekey_without_client_pfs(
     run = interop(cell, spec, timers=TimerPlan(1.0))
     ends.assert_connected(run.connect())
     assert run.gateway is not None
-    try:
-        lc.wait_event(run.gateway, "child-rekey", timeout=8, what="(the gateway's rekey)")
-        rekeyed = True
-    except EventWaitTimeout:
-        rekeyed = False
+    rekeyed = lc.happened(run.gateway, "child-rekey", timeout=8, what="(the gateway's rekey)")
     wire = run.wire()
-    gateway_address = str(run.lab.plan.gateway_outside)
-    request = lc.assert_one_of(
-        lc.child_rekey_requests(wire, gateway_address=gateway_address, by_client=False),
-        "a CREATE_CHILD_SA request with N(REKEY_SA) from the gateway",
-        wire,
-    )
+    request = lc.first_rekey(wire, str(run.lab.plan.gateway_outside), by_client=False)
     answer = lc.response_to(wire, request)
     measure("gateway_ke_group", request.ke_group)
     measure("client_answer", answer.summary() if answer else "none")
@@ -318,18 +303,9 @@ def test_gateway_ike_rekey(
     run = interop(cell, spec, timers=TimerPlan(1.0))
     ends.assert_connected(run.connect())
     assert run.gateway is not None and run.client is not None
-    try:
-        lc.wait_event(run.gateway, "ike-rekey", timeout=8, what="(the gateway's IKE rekey)")
-        rekeyed = True
-    except EventWaitTimeout:
-        rekeyed = False
+    rekeyed = lc.happened(run.gateway, "ike-rekey", timeout=8, what="(the gateway's IKE rekey)")
     wire = run.wire()
-    gateway_address = str(run.lab.plan.gateway_outside)
-    request = lc.assert_one_of(
-        lc.ike_rekey_requests(wire, gateway_address=gateway_address, by_client=False),
-        "an IKE SA rekey (CREATE_CHILD_SA with IKE proposals) from the gateway",
-        wire,
-    )
+    request = lc.first_rekey(wire, str(run.lab.plan.gateway_outside), by_client=False, ike=True)
     negotiated = wire.ike_sa_init_response()
     group = negotiated.ke_group if negotiated is not None else None
     measure("negotiated_group", group)
@@ -373,8 +349,7 @@ def test_client_ike_rekey(
     D-H group; charon reports ike-rekey; the client then deletes the old IKE SA; the CHILD SA
     survives the IKE rekey (pings answered before and after).
     """
-    build = cell.profile if cell.client_kind is not ClientKind.REFERENCE else "win11-23h2"
-    ike_s = float(expect(build, "ike_rekey_after_s").as_int())
+    ike_s = float(expect(lc.timer_build(cell), "ike_rekey_after_s").as_int())
     plan = _plan(request, ike_s, ike_rekey_s=ike_s)
     spec = lc.with_timers(
         docs_recommended(cell.auth, (lab_credentials.secret(),)), child={"rekey_time": 0}
@@ -394,11 +369,7 @@ def test_client_ike_rekey(
     pings = stream.stop() if stream is not None else None
     wire = run.wire()
     gateway_address = str(run.lab.plan.gateway_outside)
-    rekey = lc.assert_one_of(
-        lc.ike_rekey_requests(wire, gateway_address=gateway_address, by_client=True),
-        "an IKE SA rekey (CREATE_CHILD_SA with IKE proposals) from the client",
-        wire,
-    )
+    rekey = lc.first_rekey(wire, gateway_address, by_client=True, ike=True)
     w.assert_payloads(rekey, "SA No KE", "the client's IKE SA rekey request")
     init = wire.ike_sa_init_response()
     assert init is not None

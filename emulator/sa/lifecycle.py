@@ -55,6 +55,9 @@ class Lifecycle:
     def due(self, now: float) -> list[Due]:
         return [kind for kind, at in self._deadlines.items() if at <= now]
 
+    def is_due(self, kind: Due, now: float) -> bool:
+        return self._deadlines[kind] <= now
+
     def windows_age(self, since: float, now: float | None = None) -> float:
         """Windows seconds elapsed since the monotonic time SINCE."""
         return self.clock.windows((time.monotonic() if now is None else now) - since)

@@ -610,6 +610,8 @@ class IkeSession:
             for due in life.due(now):
                 if self.state is not State.ESTABLISHED:
                     return
+                if not life.is_due(due, time.monotonic()):
+                    continue  # an earlier action moved it (a rekey renews the CHILD expiry)
                 try:
                     self._act(due, life, now)
                 except _NoResponse as exc:
