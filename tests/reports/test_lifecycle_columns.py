@@ -1,0 +1,55 @@
+"""Matrix columns and recommendations for the SA lifecycle suites (rekey, liveness).
+
+Built from a recorded passing record of the auth suite, turned into what the lifecycle
+suites write (their test function and markers), so the rule is checked on a real record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from reports.loader import load_result_set
+from reports.matrix import build_matrices
+from reports.recommend import recommendations
+from reports.schema import Outcome, Record
+from reports.views import CellView, make_view
+from tests.reports.conftest import CURRENT
+
+
+def _passing() -> tuple[Record, object]:
+    loaded = next(
+        item for item in load_result_set(CURRENT).records if item.record.outcome is Outcome.PASSED
+    )
+    return loaded.record, loaded
+
+
+def _view(function: str, markers: tuple[str, ...], **spec: object) -> CellView:
+    record, loaded = _passing()
+    test = replace(record.test, function=function, markers=markers)
+    gateway = replace(record.gateway, spec=spec or record.gateway.spec)
+    changed = replace(loaded, record=replace(record, test=test, gateway=gateway))  # type: ignore[type-var]
+    return make_view(changed, decode_missing=False)  # type: ignore[arg-type]
+
+
+def test_each_lifecycle_test_is_a_column_of_its_own() -> None:
+    rekey = _view("test_client_child_rekey", ("rekey",))
+    nat = _view("test_gateway_child_rekey_behind_nat", ("rekey", "nat", "negative"))
+    auth = _view("test_connect", ("auth",))
+    feature = auth.record.cell.feature
+    assert rekey.column == ("client child rekey", feature)
+    assert nat.column == ("gateway child rekey behind nat", feature)
+    assert auth.column == (feature, auth.record.cell.variant)
+    (matrix,) = build_matrices([rekey, nat, auth])
+    labels = {c.label for c in matrix.columns}
+    assert {"client child rekey", "gateway child rekey behind nat", feature} <= labels
+
+
+def test_a_negative_test_backs_no_recommendation() -> None:
+    conn = {"win": {"children": {"win": {"rekey_time": "2"}}, "remote": {"auth": "pubkey"}}}
+    negative = _view("test_gateway_child_rekey_behind_nat", ("rekey", "negative"), connections=conn)
+    (recommendation,) = recommendations([negative])
+    assert not any("rekey_time = 2" in line.setting for line in recommendation.lines)
+    positive = _view("test_nat_rekey_workaround", ("rekey",), connections=conn)
+    (recommendation,) = recommendations([positive])
+    rekey = [line for line in recommendation.lines if line.setting == "CHILD rekey_time = 2"]
+    assert rekey and rekey[0].detail.endswith("topology")
