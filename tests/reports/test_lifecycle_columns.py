@@ -6,12 +6,16 @@ suites write (their test function and markers), so the rule is checked on a real
 
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
 from reports.loader import load_result_set
 from reports.matrix import build_matrices
 from reports.recommend import recommendations
 from reports.schema import Outcome, Record
+from reports.site import build_site
 from reports.views import CellView, make_view
 from tests.reports.conftest import CURRENT
 
@@ -53,3 +57,16 @@ def test_a_negative_test_backs_no_recommendation() -> None:
     (recommendation,) = recommendations([positive])
     rekey = [line for line in recommendation.lines if line.setting == "CHILD rekey_time = 2"]
     assert rekey and rekey[0].detail.endswith("topology")
+
+
+def test_cell_page_shows_what_the_test_measured(tmp_path: Path) -> None:
+    source = tmp_path / "results"
+    _, loaded = _passing()
+    folder = source / loaded.folder.name  # type: ignore[attr-defined]
+    shutil.copytree(loaded.folder, folder)  # type: ignore[attr-defined]
+    document = json.loads((folder / "result.json").read_text())
+    document["measurements"] = {"pings": "300 pings every 20 ms, 300 answered, 0 lost"}
+    (folder / "result.json").write_text(json.dumps(document))
+    site = build_site([source], tmp_path / "site", decode_missing=False)
+    pages = list((site.out / "cells").glob("*.html"))
+    assert any("300 pings every 20 ms, 300 answered, 0 lost" in p.read_text() for p in pages)
