@@ -198,6 +198,12 @@ class ProfileOptions:
     nat_keepalive_s: float = field(
         metadata=_m("7", "NAT keepalive interval behind a NAT (0 = off)")
     )
+    lost_peer_error: int = field(
+        metadata=_m(
+            "7",
+            "Windows error ending an established connection whose gateway stops answering",
+        )
+    )
     outage_time_s: int = field(metadata=_m("6", "MOBIKE network outage time"))
 
 

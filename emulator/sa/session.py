@@ -123,6 +123,8 @@ class IkeSession:
         self.child: ChildSa | None = None
         self.behind_nat = False
         self.down_reason = ""
+        self.down_error: int | None = None
+        """The Windows error the connection ended with (None: hung up, or deleted)."""
         self.hooks = hooks or SessionHooks(on_down=on_down)
         self._on_down = self.hooks.on_down or on_down
         self.lifecycle: Lifecycle | None = None
@@ -615,7 +617,11 @@ class IkeSession:
                 try:
                     self._act(due, life, now)
                 except _NoResponse as exc:
-                    self._down(f"the gateway did not answer the {due.value}: {exc}")
+                    self.down_error = self.config.options.lost_peer_error
+                    self._down(
+                        f"the gateway did not answer the {due.value}: {exc} "
+                        f"(Windows error {self.down_error})"
+                    )
                     return
 
     def _act(self, due: Due, life: Lifecycle, now: float) -> None:

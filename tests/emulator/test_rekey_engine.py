@@ -67,6 +67,7 @@ def _unanswered(lab_pki: LabPki, reply: object) -> None:
         retransmits = [line for line in lines if "retransmit of CREATE_CHILD_SA" in line]
         assert len(retransmits) == 5, lines[-12:]  # the whole Windows schedule, then down
         assert session.down_reason.startswith("the gateway did not answer the child rekey")
+        assert session.down_error == 809  # the profile's lost_peer_error
         assert not any("internal error" in line for line in lines)
     finally:
         hang_up(session)
