@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from infra.lab.faults import TABLE, DropPattern
 from infra.lab.ownership import OwnerRecord
 from infra.lab.topology import NAT_RULESET, Role, TopologyKind, TopologyPlan, plan
 from infra.proc import ProcessId, run, stop_popen
@@ -91,6 +93,16 @@ class Lab:
         commands = [f"link set {name} down" for name in names]
         run(["ip", "-n", self.ns(role), "-batch", "-"], input_text="\n".join(commands) + "\n")
         return names
+
+    def drop_to_gateway(self, pattern: DropPattern) -> None:
+        """Lose PATTERN's share of the datagrams the gateway receives (infra.lab.faults)."""
+        self.exec(Role.GATEWAY, ["nft", "-f", "-"], input_text=pattern.ruleset())
+
+    def dropped_to_gateway(self) -> int:
+        """How many datagrams the drop pattern has dropped so far."""
+        out = self.exec(Role.GATEWAY, ["nft", "list", "table", "inet", TABLE])
+        match = re.search(r"counter packets (\d+)", out)
+        return int(match.group(1)) if match else 0
 
     def exec(
         self,

@@ -1,0 +1,56 @@
+"""Faults on the lab's links: IKE and ESP datagrams the gateway never receives.
+
+Why nftables and not `tc netem`: this machine's kernel has no sch_netem (`tc qdisc add ...
+netem` fails with "Specified qdisc kind is unknown"), and a random loss makes a verdict
+depend on luck. A DropPattern drops, in the gateway's namespace, the Nth UDP datagram to
+ports 500/4500 whenever N mod MODULUS is in DROPPED: a fixed share of the traffic, lost in
+the same places on every run. tcpdump taps the interface before netfilter's input hook, so
+the capture still shows every datagram the client sent, dropped ones included: the
+retransmission timing is measured on the wire. The table lives in the lab's namespace and
+goes with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TABLE = "winterop_faults"
+
+
+@dataclass(frozen=True)
+class DropPattern:
+    modulus: int
+    dropped: frozenset[int]
+
+    def __post_init__(self) -> None:
+        if (
+            self.modulus < 2
+            or not self.dropped
+            or not all(0 <= n < self.modulus for n in self.dropped)
+        ):
+            raise ValueError(f"drop pattern {sorted(self.dropped)} mod {self.modulus} is invalid")
+        if len(self.dropped) == self.modulus:
+            raise ValueError("a pattern that drops everything is a cut link: use Lab.isolate")
+
+    @property
+    def loss(self) -> float:
+        return len(self.dropped) / self.modulus
+
+    def describe(self) -> str:
+        return (
+            f"{self.loss:.0%} of the IKE/ESP datagrams to the gateway dropped (numbers "
+            f"{', '.join(map(str, sorted(self.dropped)))} of every {self.modulus})"
+        )
+
+    def ruleset(self) -> str:
+        """The nft script that installs the pattern (input hook, before charon's sockets)."""
+        members = ", ".join(str(n) for n in sorted(self.dropped))
+        return (
+            f"table inet {TABLE} {{\n"
+            "  chain input {\n"
+            "    type filter hook input priority filter - 10; policy accept;\n"
+            f"    udp dport {{ 500, 4500 }} numgen inc mod {self.modulus} {{ {members} }} "
+            "counter drop\n"
+            "  }\n"
+            "}\n"
+        )
