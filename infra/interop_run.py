@@ -26,6 +26,7 @@ from infra.clients.protocol import (
     VpnProfile,
     WindowsClient,
 )
+from infra.gateway.builds import by_version, status
 from infra.gateway.gateway import Gateway
 from infra.gateway.presets import PRESETS
 from infra.gateway.spec import EapSecret, GatewaySpec
@@ -115,6 +116,7 @@ class InteropRun:
                 self.spec,
                 certificate=self.pki.gateway(self.gateway_cert),
                 ca=self.pki.root_ca,
+                build=status(by_version(self.cell.gateway)),
             )
             # The gateway's charon and tcpdump boot while the client starts up; the capture
             # is listening before anything can dial.
