@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.charon.config import PLUGINS
+from infra.gateway.builds import BUILD_COMMAND, BUILDS, status
 from infra.gateway.presets import REQUIRED_PLUGINS, missing_plugins
 
 DEBIAN_PACKAGES = (
@@ -32,6 +33,7 @@ DEBIAN_PACKAGES = (
     "iputils-ping",
     "dnsmasq-base",
     "chromium",
+    "mmdebstrap",
 )
 """chromium renders the HTML report to PNG in the report's tests (tests/reports)."""
 PROGRAMS = ("/usr/sbin/charon-systemd", "tshark", "tcpdump", "nft", "ip", "ping")
@@ -113,6 +115,24 @@ def check_optional_plugins() -> Check:
     )
 
 
+def check_gateway_builds() -> Check:
+    """Which strongSwan releases (--gateways) can run, and how to build the others.
+
+    Optional: the default run needs only the host's charon; cells of a missing or broken
+    build skip at collection with the same words."""
+    lines, gaps = [], []
+    for build in BUILDS:
+        found = status(build)
+        if found.ok:
+            lines.append(f"{build.name} {found.version} ({found.package})")
+        else:
+            gaps.append(f"{build.name}: {found.problem}")
+    if gaps and shutil.which("mmdebstrap") is None:
+        gaps.append(f"mmdebstrap is not installed ({BUILD_COMMAND} needs it; scripts/install)")
+    detail = "ready: " + ", ".join(lines) if lines else "no gateway build is ready"
+    return Check("gateway-builds", not gaps, " | ".join([detail, *gaps]), optional=True)
+
+
 def check_tshark() -> Check:
     if shutil.which("tshark") is None:
         return Check("tshark", False, "tshark not installed")
@@ -169,6 +189,7 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_programs,
     check_plugins,
     check_optional_plugins,
+    check_gateway_builds,
     check_tshark,
     check_netns,
     check_tun,
