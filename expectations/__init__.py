@@ -3,10 +3,11 @@
 DESIGN.md: the test asserts the ideal; deviations are data. Each entry of
 ``deviations.yaml`` names a test, a glob over its matrix-cell IDs, the reason, a source
 link and a review date; optionally ``gateways``, the strongSwan versions it holds for
-(default: every release), since a gateway release can cause or cure a deviation. fixtures.expectations applies matching entries as
-``xfail(strict=True, raises=IdealNotMet)``: only the ideal assertion (``ideal()``) may
-fail, any other failure is still a failure, and a test that starts meeting its ideal
-turns red (XPASS strict) so the entry gets reviewed.
+(default: every release), since a gateway release can cause or cure a deviation.
+fixtures.expectations applies matching entries as
+``xfail(strict=True, raises=IdealNotMet)``: only the ideal assertion (``ideal()``) may fail,
+any other failure is still a failure, and a test that starts meeting its ideal turns red
+(XPASS strict) so the entry gets reviewed.
 """
 
 from __future__ import annotations
