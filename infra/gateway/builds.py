@@ -77,14 +77,12 @@ class BuildStatus:
     """The Debian package version of charon-systemd, e.g. 6.0.1-6+deb13u7."""
     problem: str = ""
     """Why this build cannot run now (empty: it can), with how to fix it."""
+    root: Path | None = None
+    """Its root filesystem, as found when the status was read (None: the host)."""
 
     @property
     def ok(self) -> bool:
         return not self.problem
-
-    @property
-    def root(self) -> Path | None:
-        return None if self.build.is_host else root_of(self.build)
 
     @property
     def release(self) -> Version:
@@ -133,17 +131,18 @@ def read_stamp(build: GatewayBuild) -> dict[str, object]:
 def _rootfs_status(build: GatewayBuild, needed_plugins: str) -> BuildStatus:
     how = f"build it with `{BUILD_COMMAND} {build.name}`"
     root = root_of(build)
+    found = functools.partial(BuildStatus, root=root)
     try:
         stamp = read_stamp(build)
     except ValueError as exc:
-        return BuildStatus(build, build.expected, problem=f"broken: {exc}; re{how}")
+        return found(build, build.expected, problem=f"broken: {exc}; re{how}")
     if not stamp or not root.is_dir():
-        return BuildStatus(build, build.expected, problem=f"not built ({root} missing); {how}")
+        return found(build, build.expected, problem=f"not built ({root} missing); {how}")
     package = str(stamp.get("charon", ""))
     try:
         version = parse_version(package)
     except ReleaseError:
-        return BuildStatus(
+        return found(
             build, build.expected, problem=f"broken: stamp names no charon version; re{how}"
         )
     missing = [p for p in (CHARON.lstrip("/"),) if not (root / p).is_file()]
@@ -154,13 +153,13 @@ def _rootfs_status(build: GatewayBuild, needed_plugins: str) -> BuildStatus:
     ]
     text = upstream(package)
     if missing:
-        return BuildStatus(
+        return found(
             build,
             text,
             package,
             problem=f"broken: {root} lacks {', '.join(missing)}; re{how}",
         )
-    return BuildStatus(build, text, package)
+    return found(build, text, package)
 
 
 def status(build: GatewayBuild) -> BuildStatus:
