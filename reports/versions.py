@@ -36,6 +36,16 @@ class VersionRow:
     def changed(self) -> bool:
         return len(self.outcomes) > 1
 
+    @property
+    def notes(self) -> list[tuple[str, str]]:
+        """(version, why) for each release whose outcome is not a plain pass: the ledger's
+        reason or the failure's message, so the page says why without a click."""
+        return [
+            (version, view.record.reason or view.record.message)
+            for version, view in self.by_version.items()
+            if view.record.outcome.value != "passed" and (view.record.reason or view.record.message)
+        ]
+
 
 @dataclass
 class VersionChanges:
