@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.charon.config import PLUGINS
-from infra.gateway.builds import BUILD_COMMAND, BUILDS, status
+from infra.gateway.apt_mirror import MirrorError
+from infra.gateway.builds import BUILD_COMMAND, BUILDS, read_stamp, status
 from infra.gateway.presets import REQUIRED_PLUGINS, missing_plugins
+from infra.gateway.rootfs import recipe_for
 
 DEBIAN_PACKAGES = (
     "charon-systemd",
@@ -123,10 +125,22 @@ def check_gateway_builds() -> Check:
     lines, gaps = [], []
     for build in BUILDS:
         found = status(build)
-        if found.ok:
-            lines.append(f"{build.name} {found.version} ({found.package})")
-        else:
+        if not found.ok:
             gaps.append(f"{build.name}: {found.problem}")
+            continue
+        lines.append(f"{build.name} {found.version} ({found.package})")
+        if build.is_host:
+            continue
+        try:
+            stale = read_stamp(build).get("recipe") != recipe_for(build).digest()
+        except (MirrorError, OSError, ValueError) as exc:
+            gaps.append(f"{build.name}: cannot tell whether it is current ({exc})")
+            continue
+        if stale:
+            gaps.append(
+                f"{build.name}: stale (its recipe changed: packages or archive); "
+                f"`{BUILD_COMMAND} {build.name}` rebuilds it"
+            )
     if gaps and shutil.which("mmdebstrap") is None:
         gaps.append(f"mmdebstrap is not installed ({BUILD_COMMAND} needs it; scripts/install)")
     detail = "ready: " + ", ".join(lines) if lines else "no gateway build is ready"

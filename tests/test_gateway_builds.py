@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from infra import doctor
-from infra.gateway import builds
+from infra.charon.config import PLUGINS
+from infra.gateway import builds, releases
 from infra.gateway.builds import BUILDS, SelectionError, select, status
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,6 +75,17 @@ def test_doctor_lists_ready_and_missing_builds(cache: Path) -> None:
     assert "ready: host 5.9.8" in check.detail
     assert "trixie: broken: " in check.detail and "libstrongswan-vici.so" in check.detail
     assert "sid: not built" in check.detail and "build-gateways sid" in check.detail
+
+
+def test_doctor_calls_a_root_of_an_old_recipe_stale(cache: Path) -> None:
+    """A root with everything charon needs, but built from another package list."""
+    root = _broken_root(cache, charon=True)
+    for name in releases.plugins(PLUGINS, (6, 0, 1)).split():
+        (root / f"usr/lib/ipsec/plugins/libstrongswan-{name}.so").touch()
+    assert status(TRIXIE).ok
+    check = doctor.check_gateway_builds()
+    assert "trixie 6.0.1 (6.0.1-6+deb13u7)" in check.detail
+    assert "trixie: stale (its recipe changed" in check.detail and not check.ok
 
 
 def _collect_run(cache: Path, *extra: str) -> subprocess.CompletedProcess[str]:
