@@ -4,6 +4,7 @@ pytest_plugins = [
     "fixtures.options",
     "fixtures.lab",
     "fixtures.clients",
+    "fixtures.gateways",
     "fixtures.expectations",
     "fixtures.evidence",
     "fixtures.results",

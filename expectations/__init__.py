@@ -2,10 +2,12 @@
 
 DESIGN.md: the test asserts the ideal; deviations are data. Each entry of
 ``deviations.yaml`` names a test, a glob over its matrix-cell IDs, the reason, a source
-link and a review date. fixtures.expectations applies matching entries as
-``xfail(strict=True, raises=IdealNotMet)``: only the ideal assertion (``ideal()``) may
-fail, any other failure is still a failure, and a test that starts meeting its ideal
-turns red (XPASS strict) so the entry gets reviewed.
+link and a review date; optionally ``gateways``, the strongSwan versions it holds for
+(default: every release), since a gateway release can cause or cure a deviation.
+fixtures.expectations applies matching entries as
+``xfail(strict=True, raises=IdealNotMet)``: only the ideal assertion (``ideal()``) may fail,
+any other failure is still a failure, and a test that starts meeting its ideal turns red
+(XPASS strict) so the entry gets reviewed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import yaml
 
 LEDGER = Path(__file__).parent / "deviations.yaml"
 _KEYS = {"test", "cells", "reason", "source", "review"}
+_OPTIONAL = {"gateways"}
 
 
 class IdealNotMet(AssertionError):
@@ -45,9 +48,14 @@ class Deviation:
     reason: str
     source: str
     review: datetime.date
+    gateways: tuple[str, ...] = ()
+    """strongSwan versions (e.g. ``6.0.1``) the deviation holds for; empty: all of them."""
 
-    def matches(self, nodeid: str) -> bool:
+    def matches(self, nodeid: str, gateway: str = "") -> bool:
+        """Whether the item NODEID, run against strongSwan GATEWAY, is this deviation."""
         base, _, rest = nodeid.partition("[")
+        if self.gateways and gateway not in self.gateways:
+            return False
         return base == self.test and fnmatch.fnmatchcase(rest.rstrip("]"), self.cells)
 
     def describe(self) -> str:
@@ -58,7 +66,7 @@ def _entry(index: int, raw: Any) -> Deviation:
     where = f"deviations.yaml entry {index}"
     if not isinstance(raw, dict):
         raise LedgerError(f"{where}: expected a mapping")
-    missing, extra = sorted(_KEYS - set(raw)), sorted(set(raw) - _KEYS)
+    missing, extra = sorted(_KEYS - set(raw)), sorted(set(raw) - _KEYS - _OPTIONAL)
     if missing or extra:
         raise LedgerError(f"{where}: missing {missing}, unknown {extra}")
     for key in ("test", "cells", "reason", "source"):
@@ -67,8 +75,18 @@ def _entry(index: int, raw: Any) -> Deviation:
     review = raw["review"]
     if not isinstance(review, datetime.date):
         raise LedgerError(f"{where}.review: a date (YYYY-MM-DD) is required, got {review!r}")
+    gateways = raw.get("gateways", [])
+    if not isinstance(gateways, list) or not all(
+        isinstance(g, str) and g.count(".") == 2 for g in gateways
+    ):
+        raise LedgerError(f"{where}.gateways: a list of strongSwan versions (e.g. '6.0.1')")
     return Deviation(
-        raw["test"], raw["cells"], " ".join(raw["reason"].split()), raw["source"], review
+        raw["test"],
+        raw["cells"],
+        " ".join(raw["reason"].split()),
+        raw["source"],
+        review,
+        tuple(gateways),
     )
 
 

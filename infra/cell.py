@@ -2,7 +2,9 @@
 
 Its `id` is the pytest parameter ID and so the primary key of results, history and
 evidence folders (DESIGN.md "Test IDs are the primary key"):
-`emulated-win10-22h2-eap-mschapv2-docs-recommended-nat`.
+`emulated-win10-22h2-eap-mschapv2-docs-recommended-nat`. A gateway build other than the
+host's charon adds its strongSwan version: `...-docs-recommended-nat-sw6.0.1`; host cells keep
+the short ID (the default run, and every ID recorded before the version axis existed).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ class Cell:
     topology: TopologyKind
     variant: str = ""
     """An extra feature variant (e.g. a proposal set); empty for the plain auth case."""
+    gateway: str = ""
+    """The strongSwan version of the gateway build (infra.gateway.builds); empty: the host's."""
 
     @property
     def id(self) -> str:
@@ -30,4 +34,6 @@ class Cell:
         if self.variant:
             parts.append(self.variant)
         parts += [self.preset, self.topology.value]
+        if self.gateway:
+            parts.append(f"sw{self.gateway}")
         return "-".join(parts)

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.charon.config import PLUGINS
+from infra.gateway.apt_mirror import MirrorError
+from infra.gateway.builds import BUILD_COMMAND, BUILDS, read_stamp, status
 from infra.gateway.presets import REQUIRED_PLUGINS, missing_plugins
+from infra.gateway.rootfs import recipe_for
 
 DEBIAN_PACKAGES = (
     "charon-systemd",
@@ -32,6 +35,7 @@ DEBIAN_PACKAGES = (
     "iputils-ping",
     "dnsmasq-base",
     "chromium",
+    "mmdebstrap",
 )
 """chromium renders the HTML report to PNG in the report's tests (tests/reports)."""
 PROGRAMS = ("/usr/sbin/charon-systemd", "tshark", "tcpdump", "nft", "ip", "ping")
@@ -113,6 +117,36 @@ def check_optional_plugins() -> Check:
     )
 
 
+def check_gateway_builds() -> Check:
+    """Which strongSwan releases (--gateways) can run, and how to build the others.
+
+    Optional: the default run needs only the host's charon; cells of a missing or broken
+    build skip at collection with the same words."""
+    lines, gaps = [], []
+    for build in BUILDS:
+        found = status(build)
+        if not found.ok:
+            gaps.append(f"{build.name}: {found.problem}")
+            continue
+        lines.append(f"{build.name} {found.version} ({found.package})")
+        if build.is_host:
+            continue
+        try:
+            stale = read_stamp(build).get("recipe") != recipe_for(build).digest()
+        except (MirrorError, OSError, ValueError) as exc:
+            gaps.append(f"{build.name}: cannot tell whether it is current ({exc})")
+            continue
+        if stale:
+            gaps.append(
+                f"{build.name}: stale (its recipe changed: packages or archive); "
+                f"`{BUILD_COMMAND} {build.name}` rebuilds it"
+            )
+    if gaps and shutil.which("mmdebstrap") is None:
+        gaps.append(f"mmdebstrap is not installed ({BUILD_COMMAND} needs it; scripts/install)")
+    detail = "ready: " + ", ".join(lines) if lines else "no gateway build is ready"
+    return Check("gateway-builds", not gaps, " | ".join([detail, *gaps]), optional=True)
+
+
 def check_tshark() -> Check:
     if shutil.which("tshark") is None:
         return Check("tshark", False, "tshark not installed")
@@ -169,6 +203,7 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_programs,
     check_plugins,
     check_optional_plugins,
+    check_gateway_builds,
     check_tshark,
     check_netns,
     check_tun,

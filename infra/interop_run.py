@@ -26,6 +26,7 @@ from infra.clients.protocol import (
     VpnProfile,
     WindowsClient,
 )
+from infra.gateway.builds import BuildStatus, by_version, status
 from infra.gateway.gateway import Gateway
 from infra.gateway.presets import PRESETS
 from infra.gateway.spec import EapSecret, GatewaySpec
@@ -73,8 +74,12 @@ class InteropRun:
         spec: GatewaySpec | None = None,
         gateway_cert: GatewayCertVariant = GatewayCertVariant.GOOD,
         setup: ClientSetup | None = None,
+        gateway_build: BuildStatus | None = None,
     ) -> None:
         self.cell = cell
+        self.gateway_build = gateway_build or status(by_version(cell.gateway))
+        """The strongSwan the gateway runs: the cell's release (a benchmark may pass another
+        build of the same release, e.g. the host's version from a root filesystem)."""
         self.pki = pki
         self.eap = eap
         self.spec = spec or PRESETS[cell.preset](cell.auth, (eap.secret(),))
@@ -115,6 +120,7 @@ class InteropRun:
                 self.spec,
                 certificate=self.pki.gateway(self.gateway_cert),
                 ca=self.pki.root_ca,
+                build=self.gateway_build,
             )
             # The gateway's charon and tcpdump boot while the client starts up; the capture
             # is listening before anything can dial.

@@ -1,4 +1,5 @@
-"""The compatibility matrix: client builds down, features across, one table per gateway preset.
+"""The compatibility matrix: client builds down, features across, one table per gateway preset
+and strongSwan version (the gateway-version axis: one table per release the run covered).
 
 Rows are (client kind, profile) grouped by kind; the kind order follows infra's ClientKind
 (emulated, windows, reference) and any kind the records bring that infra does not know yet
@@ -80,6 +81,12 @@ class Matrix:
     preset: str
     columns: list[Column]
     groups: list[tuple[str, list[Row]]]
+    gateway: str = ""
+    """The strongSwan version of the table's cells; empty when the report has only one."""
+
+    @property
+    def anchor(self) -> str:
+        return f"preset-{self.preset}" + (f"-sw{self.gateway}" if self.gateway else "")
 
     @property
     def features(self) -> list[tuple[str, int]]:
@@ -98,12 +105,26 @@ def _rank(value: str, order: tuple[str, ...]) -> tuple[int, str]:
     return (order.index(value) if value in order else len(order), value)
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """Numeric order of versions ('5.9.8' < '6.0.1' < '6.1.0'); unknown ('') first."""
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
 def build_matrices(views: list[CellView]) -> list[Matrix]:
     presets = sorted({v.record.cell.preset for v in views})
-    return [_matrix(p, [v for v in views if v.record.cell.preset == p]) for p in presets]
+    versions = sorted({v.record.cell.gateway for v in views}, key=version_key)
+    several = len(versions) > 1
+    return [
+        _matrix(p, chosen, gateway=g if several else "")
+        for p in presets
+        for g in versions
+        if (
+            chosen := [v for v in views if v.record.cell.preset == p and v.record.cell.gateway == g]
+        )
+    ]
 
 
-def _matrix(preset: str, views: list[CellView]) -> Matrix:
+def _matrix(preset: str, views: list[CellView], *, gateway: str = "") -> Matrix:
     columns = sorted(
         {Column(*v.column) for v in views},
         key=lambda c: (_rank(c.feature, FEATURE_ORDER), c.variant),
@@ -118,4 +139,4 @@ def _matrix(preset: str, views: list[CellView]) -> Matrix:
         (kind, sorted((r for (k, _), r in rows.items() if k == kind), key=lambda r: r.profile))
         for kind in kinds
     ]
-    return Matrix(preset, columns, groups)
+    return Matrix(preset, columns, groups, gateway)

@@ -12,7 +12,8 @@ READABLE_VERSIONS.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 RECORD_KIND = "winterop.result"
@@ -73,6 +74,11 @@ class CellFields:
     variant: str
     preset: str
     topology: str
+    gateway: str = ""
+    """The gateway's strongSwan version (upstream, e.g. 6.0.1); records written before the
+    version axis existed have none, and their reader takes it from gateway.strongswan."""
+    gateway_build: str = ""
+    """`host`, or the Debian suite of the gateway's root filesystem (infra.gateway.builds)."""
 
 
 @dataclass(frozen=True)
@@ -305,7 +311,15 @@ def _cell(cell: _Fields) -> CellFields:
         variant=cell.text("variant", ""),
         preset=cell.text("preset"),
         topology=cell.text("topology"),
+        gateway=cell.text("gateway", ""),
+        gateway_build=cell.text("gateway_build", ""),
     )
+
+
+def _upstream(package: str) -> str:
+    """'5.9.8' from '5.9.8-5+deb12u6'; '' when the text names no version."""
+    m = re.match(r"^(?:\d+:)?(\d+\.\d+\.\d+)", package)
+    return m.group(1) if m else ""
 
 
 def record_from_json(data: Any) -> Record:
@@ -318,10 +332,14 @@ def record_from_json(data: Any) -> Record:
     windows = doc.optional_obj("windows")
     gateway = doc.obj("gateway")
     evidence = doc.obj("evidence")
+    cell_fields = _cell(cell)
+    if not cell_fields.gateway:
+        found = _upstream(gateway.text("strongswan", ""))
+        cell_fields = replace(cell_fields, gateway=found, gateway_build="host" if found else "")
     return Record(
         run_id=doc.text("run_id"),
         nodeid=doc.text("nodeid"),
-        cell=_cell(cell),
+        cell=cell_fields,
         test=TestText(
             file=test.text("file"),
             function=test.text("function"),

@@ -6,6 +6,7 @@ any static host, and nothing is loaded from the network):
     index.html                  the matrix, the runs it shows, build notes
     uncertain.html              uncertain Windows facts behind expectations, and what settles them
     fidelity.html               emulated vs real-Windows cells of the same test, compared
+    versions.html               tests whose verdict differs between strongSwan releases
     cells/<test>.html           one page per test item
     history.html                the comparison with --previous (when given)
     recommended/index.html      recommended gateway settings, one page per client build
@@ -43,6 +44,7 @@ from reports.schema import SEVERITY, Manifest, Outcome
 from reports.secrets import findings
 from reports.swanctl import render as render_swanctl
 from reports.uncertainty import uncertain_facts, uncertainty_note
+from reports.versions import version_changes
 from reports.views import CellView, make_view, page_name
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -184,10 +186,12 @@ def _render_all(
     recs = recommendations(views)
     uncertain = uncertain_facts(views)
     compared = fidelity_pairs(views)
+    versions = version_changes(views)
     common: dict[str, Any] = {
         "title": title,
         "built": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "has_history": previous is not None,
+        "has_versions": len(versions.versions) > 1,
     }
     pages: dict[str, tuple[str, dict[str, Any]]] = {
         "index.html": (
@@ -203,8 +207,10 @@ def _render_all(
                 "changes": _change_counts(deltas),
                 "uncertain_count": len(uncertain),
                 "fidelity_pairs": compared,
+                "versions": versions,
             },
         ),
+        "versions.html": ("versions.html", {"versions": versions}),
         "uncertain.html": ("uncertain.html", {"uncertain": uncertain}),
         "fidelity.html": ("fidelity.html", {"pairs": compared}),
         "recommended/index.html": ("recommended_index.html", {"recommendations": recs}),

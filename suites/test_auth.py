@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import pytest
 
+from expectations import ideal
 from expectations.windows.oracle import expect
 from fixtures.interop import StartInterop
 from fixtures.matrix import emulated_cells, params, reference_cells, windows_cells
@@ -214,8 +215,16 @@ def _assert_mschapv2_failure(outcome: ConnectOutcome, cell: Cell) -> None:
 def _assert_windows_mschapv2_refusal(run: InteropRun, facts: CaptureFacts, identity: str) -> None:
     """What a Windows client does when the gateway answers its MS-CHAPv2 Response with
     `E=691 R=1` (reference 2.7): nothing more in EAP, and an IKE Delete only where the
-    build's profile says so (Windows 7)."""
+    build's profile says so (Windows 7). The ideal includes that premise: the gateway
+    answers a rejected Response with that retriable Failure request, which is what
+    reference 2.7 describes Windows' reaction to (strongSwan releases differ: the ledger)."""
     assert run.gateway is not None
+    answer = w.gateway_answer_to(facts, "RES/MSCHAPV2", ref.MSCHAPV2_RESPONSE)
+    ideal(
+        answer.startswith("gateway EAP/REQ/MSCHAPV2 (Failure)"),
+        "expected the gateway to answer the rejected MS-CHAPv2 Response with a retriable "
+        f"Failure request (E=691 R=1, reference 2.7); observed {answer}",
+    )
     w.assert_eap_ladder(facts, ref.mschapv2_failure_ladder(identity), "reference 2.7 (failure)")
     build = ref.build_facts(run.cell.profile)
     w.assert_client_silent_after_eap(

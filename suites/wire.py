@@ -240,6 +240,26 @@ def _eap_label(message: IkeMessage) -> str:
     return f"{code}/{_EAP_TYPES.get(eap.type, f'({eap.type})')}"
 
 
+def gateway_answer_to(wire: CaptureFacts, client_label: str, opcode: int) -> str:
+    """How the gateway answered the client's first EAP message CLIENT_LABEL with MS-CHAPv2
+    OPCODE (e.g. RES/MSCHAPV2, Response): its next EAP message as a step text with the
+    frame, or 'nothing' / 'no such client message'."""
+    messages = eap_messages(wire)
+    for index, message in enumerate(messages):
+        eap = message.eap
+        assert eap is not None
+        if message.initiator and _eap_label(message) == client_label:
+            if eap.mschapv2_opcode != opcode:
+                continue
+            answer = next((m for m in messages[index + 1 :] if not m.initiator), None)
+            if answer is None:
+                return "nothing"
+            assert answer.eap is not None
+            text = _step_text("gateway", _eap_label(answer), answer.eap.mschapv2_opcode, None)
+            return f"{text} in frame {answer.frame}"
+    return "no such client message"
+
+
 def _step_text(sender: str, label: str, opcode: int | None, identity: str | None) -> str:
     text = f"{sender} EAP/{label}"
     if opcode is not None:

@@ -9,12 +9,16 @@ Why each line (see the lab reference, section 3.2):
 - openssl with the legacy provider: MD4 for EAP-MSCHAPv2.
 - filelog with `ike = 4` and `mgr = 2`: the SK_* secrets and the SPI lines the key-table
   parser (infra.capture.keys) turns into Wireshark's ikev2_decryption_table.
+What differs between strongSwan releases (plugin list, option names) comes from
+infra.gateway.releases, for the VERSION of the charon that reads the file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from infra.gateway.releases import Version, filelog_milliseconds, plugins
 
 PLUGINS = (
     "random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey "
@@ -48,12 +52,14 @@ class CharonPaths:
 
 def strongswan_conf(
     paths: CharonPaths,
+    version: Version,
     *,
     fragment_size: int | None = None,
     send_vendor_id: bool = False,
     retransmit_tries: int | None = None,
 ) -> str:
-    """The strongswan.conf text for one instance (charon-systemd falls back to `charon`).
+    """The strongswan.conf text for one instance of charon VERSION (charon-systemd falls
+    back to `charon` settings).
 
     RETRANSMIT_TRIES shortens a client's give-up time so a dead peer fails a test in seconds
     (charon's default of 5 tries takes about 165 s); None keeps charon's default.
@@ -67,7 +73,7 @@ def strongswan_conf(
     )
     return f"""charon {{
   load_modular = no
-  load = {PLUGINS}
+  load = {plugins(PLUGINS, version)}
   install_routes = yes
   install_virtual_ip = yes
 {fragment}{vendor}{retransmit}  plugins {{
@@ -82,7 +88,7 @@ def strongswan_conf(
     main {{
       path = {paths.log}
       time_format = %H:%M:%S
-      time_add_ms = yes
+      {filelog_milliseconds(version)}
       ike_name = yes
       append = no
       flush_line = yes

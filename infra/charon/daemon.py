@@ -3,7 +3,8 @@
 charon-systemd runs in the foreground, writes no pid file, and reads `charon.*` settings,
 so many instances can run at once, one per namespace (lab reference, section 3.1). The VICI
 socket is a filesystem unix socket in the lab's work directory: reachable from the root
-namespace, so pytest talks to every instance directly.
+namespace, so pytest talks to every instance directly. A gateway build other than the
+host's runs its charon from its root filesystem (infra.charon.launch) with the same paths.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from typing import Any
 import vici
 
 from infra.charon.config import CharonPaths, strongswan_conf
+from infra.charon.launch import charon_command
+from infra.gateway.builds import BUILDS, BuildStatus, status
 from infra.lab.lab import Lab
+from infra.lab.ownership import work_root
 from infra.lab.topology import Role
-
-CHARON = "/usr/sbin/charon-systemd"
 
 
 class CharonError(RuntimeError):
@@ -42,8 +44,11 @@ class CharonDaemon:
         fragment_size: int | None = None,
         send_vendor_id: bool = False,
         retransmit_tries: int | None = None,
+        build: BuildStatus | None = None,
     ) -> None:
         self.lab = lab
+        self.build = build if build is not None else status(BUILDS[0])
+        """Which strongSwan runs (default: the host's), and so which config it reads."""
         self.role = role
         self.name = name
         self.paths = CharonPaths(lab.workdir / name)
@@ -52,6 +57,8 @@ class CharonDaemon:
         self._retransmit_tries = retransmit_tries
         self._proc: subprocess.Popen[bytes] | None = None
         self._session: vici.Session | None = None
+        self.version = ""
+        """The version the running charon reports over VICI (set once it answers)."""
 
     def start(self, *, timeout: float = 10.0) -> None:
         """Write the config, start charon, and return once VICI answers a version request."""
@@ -64,6 +71,7 @@ class CharonDaemon:
         self.paths.conf.write_text(
             strongswan_conf(
                 self.paths,
+                self.build.release,
                 fragment_size=self._fragment_size,
                 send_vendor_id=self._send_vendor_id,
                 retransmit_tries=self._retransmit_tries,
@@ -72,7 +80,8 @@ class CharonDaemon:
         env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
         env["STRONGSWAN_CONF"] = str(self.paths.conf)
         with self.paths.stderr.open("wb") as err:
-            self._proc = self.lab.spawn(self.role, [CHARON], env=env, stderr=err)
+            command = charon_command(self.build.root, self.paths.directory, work_root())
+            self._proc = self.lab.spawn(self.role, command, env=env, stderr=err)
 
     def wait_ready(self, *, timeout: float = 10.0) -> None:
         """Poll the VICI socket (deadline TIMEOUT) until charon answers a version request."""
@@ -88,7 +97,8 @@ class CharonDaemon:
                 )
             try:
                 self._session = self._connect()
-                self._session.version()
+                self.version = decode(self._session.version()).get("version", "")
+                self._check_version()
                 return
             except OSError as exc:
                 last_error = str(exc)
@@ -97,6 +107,16 @@ class CharonDaemon:
             f"charon ({self.name}) VICI socket {self.paths.vici_socket} did not answer within "
             f"{timeout} s; last error: {last_error}"
         )
+
+    def _check_version(self) -> None:
+        """A build whose root holds another charon than its stamp says is broken: fail with
+        both versions instead of grading the wrong release."""
+        if self.version != self.build.version:
+            raise CharonError(
+                f"charon ({self.name}) of gateway build {self.build.build.name} reports "
+                f"strongSwan {self.version!r}, but the build is {self.build.version} "
+                f"({self.build.package or 'no package version'})"
+            )
 
     def _connect(self) -> vici.Session:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

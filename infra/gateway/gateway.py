@@ -1,4 +1,9 @@
-"""A strongSwan gateway in a lab's gateway namespace, configured only over VICI."""
+"""A strongSwan gateway in a lab's gateway namespace, configured only over VICI.
+
+The gateway runs one build (infra.gateway.builds: the host's charon or a root filesystem's);
+a spec that asks for something its release cannot do fails here, naming the release,
+before charon starts (infra.gateway.releases).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ from typing import Any
 
 from infra.charon.daemon import CharonDaemon
 from infra.charon.events import EventRecorder
+from infra.gateway.builds import BuildStatus
+from infra.gateway.releases import check_spec
 from infra.gateway.spec import GatewaySpec
 from infra.gateway.vici_messages import gateway_messages
 from infra.lab.lab import Lab
@@ -17,7 +24,13 @@ class Gateway:
     """charon + its configuration + its event recorder. start() returns when loaded."""
 
     def __init__(
-        self, lab: Lab, spec: GatewaySpec, *, certificate: PkiMaterial, ca: PkiMaterial
+        self,
+        lab: Lab,
+        spec: GatewaySpec,
+        *,
+        certificate: PkiMaterial,
+        ca: PkiMaterial,
+        build: BuildStatus | None = None,
     ) -> None:
         self.lab = lab
         self.spec = spec
@@ -30,7 +43,9 @@ class Gateway:
             fragment_size=spec.fragment_size,
             send_vendor_id=spec.send_vendor_id,
             retransmit_tries=spec.retransmit_tries,
+            build=build,
         )
+        check_spec(spec, self.daemon.build.release)
         self.events = EventRecorder(self.daemon)
 
     @property

@@ -23,7 +23,8 @@ cells of this preset skip at collection with that reason (fixtures.clients).
 `strongswan-defaults` is what the installed charon does when nothing is set: only what a
 connection cannot work without (its certificate, the remote auth method, a virtual IP pool
 and `local_ts = 0.0.0.0/0`); proposals, fragmentation, rekeying, DPD and the rest are left to
-charon 5.9.8's compiled-in defaults.
+the compiled-in defaults of the gateway's release (5.9.8 on the host; infra.gateway.releases
+lists what 6.x does differently).
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def strongswan_defaults(case: AuthCase, eap_secrets: tuple[EapSecret, ...] = ())
         ),
         pools=(PoolSpec("ipv4", VIP_POOL4),),
         eap_secrets=eap_secrets if remote_auth.is_eap else (),
-        source="charon 5.9.8 compiled-in defaults (swanctl.conf(5))",
+        source="charon's compiled-in defaults of the gateway's release (swanctl.conf(5))",
     )
 
 

@@ -1,10 +1,12 @@
 """Record the report builder's test data from real runs of the suites (run as root).
 
-    .venv/bin/python -m tests.reports.record_data
+    .venv/bin/python -m tests.reports.record_data [previous current emulated versions]
 
 Runs the auth suite twice with tests/reports/induce.py (scenarios "previous" and "current"),
 and a few emulated cells as they are ("emulated": the fidelity and uncertainty views are
-tested on it, with a real-Windows result set derived from it in the test), then copies each
+tested on it, with a real-Windows result set derived from it in the test), and two tests on
+every gateway build ("versions", `--gateways all`: the gateway-version axis and the
+changed-between-versions view; needs the trixie and sid roots), then copies each
 evidence root into tests/reports/data/<scenario>/, trimmed: charon's hex
 dumps are dropped from the logs (they are most of their size and none of their meaning).
 The captures, key tables, facts.json and records stay as the run wrote them. Refuses to
@@ -53,6 +55,19 @@ EMULATED = (
 failure Windows must report, a known deviation, and expectations resting on uncertain facts."""
 
 
+VERSIONS = (
+    "suites/test_auth.py::test_wrong_password",
+    "suites/test_auth.py::test_connect",
+    "-k",
+    "emulated-win10-22h2 and eap-mschapv2 and direct and not test_connect"
+    " or reference and machine-cert-docs-recommended-direct",
+    "--gateways",
+    "all",
+)
+"""The "versions" result set: a test whose verdict differs on 6.1.0 (the ledger's MS-CHAPv2
+entry) and one that passes on every release."""
+
+
 def record_plain(name: str, test_ids: tuple[str, ...], work: Path) -> Path:
     evidence = work / name
     command = [sys.executable, "-m", "pytest", "-q", f"--evidence-dir={evidence}", *test_ids]
@@ -84,15 +99,19 @@ def store(evidence: Path, target: Path) -> None:
                 raise SystemExit(f"record_data: {path}: {', '.join(found)}; not stored")
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    """Record every set, or only the sets named on the command line."""
+    wanted = set(argv) or {*SCENARIOS, "emulated", "versions"}
     with tempfile.TemporaryDirectory(prefix="winterop-record-") as work:
-        for scenario in SCENARIOS:
+        for scenario in (s for s in SCENARIOS if s in wanted):
             store(record(scenario, Path(work)), DATA / scenario)
             print(f"record_data: {DATA / scenario}")
-        store(record_plain("emulated", EMULATED, Path(work)), DATA / "emulated")
-        print(f"record_data: {DATA / 'emulated'}")
+        for name, selection in (("emulated", EMULATED), ("versions", VERSIONS)):
+            if name in wanted:
+                store(record_plain(name, selection, Path(work)), DATA / name)
+                print(f"record_data: {DATA / name}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
