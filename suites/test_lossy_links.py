@@ -72,7 +72,7 @@ def transmissions(
 
 @pytest.mark.faults
 @pytest.mark.parametrize("cell", params(CELLS))
-def test_connect_over_a_lossy_link(interop: StartInterop, measure: Measure, cell: Cell) -> None:
+def test_dial_over_a_lossy_link(interop: StartInterop, measure: Measure, cell: Cell) -> None:
     """With 30 % of the datagrams to the gateway lost, the client still connects.
 
     Expectation: connected; every request the client had to send again was retransmitted
