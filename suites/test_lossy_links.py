@@ -57,15 +57,23 @@ def _schedule(cell: Cell) -> tuple[float, ...]:
 def transmissions(
     wire: CaptureFacts, gateway_address: str
 ) -> dict[tuple[bytes, int, int], list[IkeMessage]]:
-    """The client's requests, grouped by (SPIi, exchange, message ID): one entry per time it
-    sent the message (for an RFC 7383 fragmented one, its first fragment)."""
-    sent: dict[tuple[bytes, int, int], list[IkeMessage]] = {}
+    """The client's requests, grouped by (SPIi, exchange, message ID, KE group, notifies):
+    one entry per time it sent the same message (for an RFC 7383 fragmented one, its first
+    fragment). The KE group and notifies tell a restart after INVALID_KE_PAYLOAD or COOKIE
+    (a new request with the same message ID) from a retransmission."""
+    sent: dict[tuple[object, ...], list[IkeMessage]] = {}
     for message in wire.messages:
         if message.response or not lc.from_client(message, gateway_address):
             continue
         if message.fragment is not None and message.fragment[0] != 1:
             continue
-        key = (message.spi_i, message.exchange, message.message_id)
+        key = (
+            message.spi_i,
+            message.exchange,
+            message.message_id,
+            message.ke_group,
+            message.notify_types(),
+        )
         sent.setdefault(key, []).append(message)
     return sent
 

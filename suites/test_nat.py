@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from expectations import ideal
 from expectations.windows.oracle import expect
 from fixtures.interop import StartInterop
 from fixtures.lifecycle import Measure
@@ -95,13 +96,21 @@ def test_gateway_child_rekey_accepted(
     assert run.client is not None and run.gateway is not None
     target = str(run.lab.plan.protected_host)
     with run.client.pings(target, interval=lc.PING_INTERVAL_S) as stream:
-        lc.wait_event(
+        rekeyed = lc.happened(
             run.gateway, "child-rekey", timeout=GATEWAY_REKEY_S + 8, what="(the gateway's rekey)"
         )
-        lc.wait_single_child(run.gateway, timeout=5)
-        time.sleep(10 * lc.PING_INTERVAL_S)  # traffic sampled on the new SA, not a wait
+        if rekeyed:
+            lc.wait_single_child(run.gateway, timeout=5)
+            time.sleep(10 * lc.PING_INTERVAL_S)  # traffic sampled on the new SA, not a wait
     pings = stream.stop()
     request, response = _gateway_rekey_request(run)
+    measure("gateway_rekey_request", f"{request.summary()}, KE group {request.ke_group}")
+    ideal(
+        rekeyed,
+        f"expected the gateway's CHILD rekey (frame {request.frame}, {request.summary()}, KE "
+        f"group {request.ke_group}) accepted; the client answered "
+        + (f"{response.summary()} in frame {response.frame}" if response else "nothing"),
+    )
     w.assert_payloads(response, _expected_windows_response(cell), "the client's rekey answer")
     assert response is not None
     lc.assert_traffic_kept_flowing(pings, request, measure)
