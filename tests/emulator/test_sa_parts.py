@@ -13,6 +13,9 @@ from emulator.codec import (
     ConfigAttribute,
     CpPayload,
     DeletePayload,
+    KePayload,
+    NoncePayload,
+    Payload,
     NotifyPayload,
     Proposal,
     SaPayload,
@@ -33,12 +36,13 @@ from emulator.const import (
     ProtocolId,
     TransformType,
 )
-from emulator.crypto import IkeSuite, SkProtection, ike_sa_keys, protect_fragments
+from emulator.crypto import IkeSuite, SkProtection, ike_sa_keys, key_exchange, protect_fragments
 from emulator.crypto.keymat import ChildSaKeys
 from emulator.net.esp_algorithms import EspSuite
 from emulator.profiles import load_profile
 from emulator.profiles.schema import ProfileOptions
 from emulator.sa.child import ChildSa
+from emulator.sa import ike_rekey
 from emulator.sa.child_rekey import answer_gateway
 from emulator.sa.cp import ConfigReply, cp_request, parse_reply
 from emulator.sa.dial import DialConfig
@@ -263,3 +267,53 @@ def test_key_table_row_matches_what_the_gateway_side_parser_writes() -> None:
         },
     )
     assert row == gateway.table_row()
+
+
+def _gateway_ike_rekey(group: int) -> tuple[Payload, ...]:
+    exchange = key_exchange(group)
+    proposal = replace(_ike(1, group), spi=b"\x11" * 8)
+    return (
+        SaPayload((proposal,)),
+        NoncePayload(os.urandom(32)),
+        KePayload(exchange.group, exchange.public_value),
+    )
+
+
+def test_gateway_ike_rekey_in_the_negotiated_group_makes_the_gateway_the_initiator() -> None:
+    old = _sa()  # negotiated MODP_2048
+    result = ike_rekey.answer_gateway(
+        _gateway_ike_rekey(DhGroup.MODP_2048), old, (_ike(1),), OPTIONS
+    )
+    assert result.new is not None and result.payloads is not None
+    assert summarize(result.payloads) == "[ SA No KE ]"
+    new = result.new
+    assert not new.initiator and new.spi_i == b"\x11" * 8 and (new.next_mid, new.peer_mid) == (0, 0)
+    assert new.keys.sk_d != old.keys.sk_d
+
+
+def test_gateway_ike_rekey_in_another_group_is_refused_as_the_profile_says() -> None:
+    other = _gateway_ike_rekey(DhGroup.ECP_256)
+    refused = ike_rekey.answer_gateway(other, _sa(), (_ike(1),), OPTIONS)
+    assert refused.new is None and refused.payloads is not None
+    assert summarize(refused.payloads) == "[ N(NO_PROP) ]"
+    silent = replace(OPTIONS, ike_rekey_responder_other_group="no-answer")
+    assert ike_rekey.answer_gateway(other, _sa(), (_ike(1),), silent).payloads is None
+    invalid_ke = replace(OPTIONS, ike_rekey_responder_other_group="invalid-ke")
+    answer = ike_rekey.answer_gateway(other, _sa(), (_ike(1),), invalid_ke).payloads
+    assert answer is not None and summarize(answer) == "[ N(INVAL_KE) ]"
+
+
+def test_gateway_child_rekey_with_an_unasked_ke_is_refused_with_13816() -> None:
+    child = _child()
+    exchange = key_exchange(DhGroup.MODP_2048)
+    rekey = (
+        NotifyPayload(NotifyType.REKEY_SA, protocol_id=ProtocolId.ESP, spi=child.spi_out),
+        SaPayload((replace(child.proposal, spi=b"\x22" * 4),)),
+        NoncePayload(os.urandom(32)),
+        KePayload(exchange.group, exchange.public_value),
+    )
+    result = answer_gateway(rekey, (child,), _dial_config(OPTIONS), _sa(), behind_nat=False)
+    assert result.new is None and summarize(result.payloads) == "[ N(MS_STATUS(13816)) ]"
+    accepted = answer_gateway(rekey[:3], (child,), _dial_config(OPTIONS), _sa(), behind_nat=False)
+    assert accepted.new is None  # no traffic selectors: INVALID_SYNTAX, not a crash
+    assert summarize(accepted.payloads) == "[ N(INVAL_SYN) ]"
