@@ -15,8 +15,8 @@ from emulator.codec import (
     DeletePayload,
     KePayload,
     NoncePayload,
-    Payload,
     NotifyPayload,
+    Payload,
     Proposal,
     SaPayload,
     TrafficSelector,
@@ -41,8 +41,8 @@ from emulator.crypto.keymat import ChildSaKeys
 from emulator.net.esp_algorithms import EspSuite
 from emulator.profiles import load_profile
 from emulator.profiles.schema import ProfileOptions
-from emulator.sa.child import ChildSa
 from emulator.sa import ike_rekey
+from emulator.sa.child import ChildSa
 from emulator.sa.child_rekey import answer_gateway
 from emulator.sa.cp import ConfigReply, cp_request, parse_reply
 from emulator.sa.dial import DialConfig
