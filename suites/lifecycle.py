@@ -171,6 +171,16 @@ def last_auth_response(wire: CaptureFacts) -> IkeMessage:
     return responses[-1]
 
 
+def assert_accepted(wire: CaptureFacts, request: IkeMessage, what: str) -> IkeMessage:
+    """REQUEST got a response without an error notify (WHAT names the exchange)."""
+    answer = response_to(wire, request)
+    assert answer is not None and not error_notifies(answer), (
+        f"expected the gateway to accept {what} in frame {request.frame}; observed "
+        f"{answer.summary() + ' in frame ' + str(answer.frame) if answer else 'no response'}"
+    )
+    return answer
+
+
 def ms_status(message: IkeMessage) -> int | None:
     notify = message.find_notify(MS_NOTIFY_STATUS)
     if notify is None or len(notify.data) != 4:

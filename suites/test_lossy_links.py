@@ -37,14 +37,14 @@ base 1.8)."""
 TOLERANCE_S = 0.15
 """Thread wake-up and capture jitter on a busy 2-core machine, plus 10 % of the timeout."""
 
-CELLS = [
-    Cell(c.client_kind, c.profile, c.auth, c.preset, c.topology, variant="loss-30")
-    for c in (
-        reference_cells([AuthCase.MACHINE_CERT], DOCS, TOPOLOGIES)
-        + emulated_cells([AuthCase.MACHINE_CERT, AuthCase.EAP_MSCHAPV2], DOCS, TOPOLOGIES)
-        + windows_cells([AuthCase.MACHINE_CERT], DOCS, TOPOLOGIES)
+LOSSY = "loss-30"
+CELLS = (
+    reference_cells([AuthCase.MACHINE_CERT], DOCS, TOPOLOGIES, variant=LOSSY)
+    + emulated_cells(
+        [AuthCase.MACHINE_CERT, AuthCase.EAP_MSCHAPV2], DOCS, TOPOLOGIES, variant=LOSSY
     )
-]
+    + windows_cells([AuthCase.MACHINE_CERT], DOCS, TOPOLOGIES, variant=LOSSY)
+)
 
 
 def _schedule(cell: Cell) -> tuple[float, ...]:

@@ -262,13 +262,6 @@ class EmulatedClient:
         prefix = ["ip", "netns", "exec", self.namespace] if self.namespace else []
         return PingStream(prefix, address, interval=interval)
 
-    def rekey_errors(self) -> list[tuple[int, str]]:
-        """Rekeys the gateway refused in the current connection: (Windows error, reason)."""
-        connection = self._connection
-        if connection is None:
-            return []
-        return [(e.code, e.reason) for e in connection.session.rekey_errors]
-
     def decryption_table_rows(self) -> list[str]:
         """Wireshark rows of every IKE SA this machine set up (its own view of the keys)."""
         return list(self._key_rows)

@@ -31,11 +31,14 @@ from emulator.profiles.schema import ProfileOptions
 from emulator.sa.auth_exchange import raise_for_error_notify
 from emulator.sa.child import ChildSa, derive_child
 from emulator.sa.dial import DialConfig
-from emulator.sa.errors import ERROR_IPSEC_IKE_ERROR, ConnectError, ProtocolViolation
+from emulator.sa.errors import (
+    ERROR_IPSEC_IKE_ERROR,
+    ERROR_IPSEC_IKE_INVALID_SITUATION,
+    ConnectError,
+    ProtocolViolation,
+)
 from emulator.sa.ike_sa import IkeSa
 from emulator.sa.selection import check_selection, select_as_responder
-
-ERROR_IPSEC_IKE_INVALID_SITUATION = 13863
 
 
 def new_esp_spi() -> bytes:

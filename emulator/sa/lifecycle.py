@@ -42,9 +42,7 @@ class Lifecycle:
         self._keepalive = keepalive
         if keepalive > 0:
             self._deadlines[Due.KEEPALIVE] = now + keepalive
-        self.ike_created = now
-        self._schedule_ike(now)
-        self.child_created = now
+        self.ike_new(now)
         self.child_new(now)
 
     # --- deadlines ---------------------------------------------------------------------
@@ -88,6 +86,10 @@ class Lifecycle:
     def child_rekey_failed(self) -> None:
         """No retry is recorded for Windows: the old CHILD SA lives until it expires."""
         self._deadlines[Due.CHILD_REKEY] = NEVER
+
+    def idle_off(self) -> None:
+        """No way to see traffic: the idle delete cannot apply (the rekeys still do)."""
+        self._deadlines[Due.IDLE] = NEVER
 
     def child_gone(self) -> None:
         for kind in (Due.CHILD_REKEY, Due.CHILD_EXPIRED, Due.IDLE):

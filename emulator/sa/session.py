@@ -126,7 +126,6 @@ class IkeSession:
         self.down_error: int | None = None
         """The Windows error the connection ended with (None: hung up, or deleted)."""
         self.hooks = hooks or SessionHooks(on_down=on_down)
-        self._on_down = self.hooks.on_down or on_down
         self.lifecycle: Lifecycle | None = None
         self.rekey_errors: list[ConnectError] = []
         """Rekeys the gateway refused (Windows error and reason), in order."""
@@ -234,8 +233,8 @@ class IkeSession:
             self.state = State.CLOSED
             self.down_reason = reason
             self.log.line("IKE", f"connection down: {reason}")
-            if self._on_down is not None:
-                self._on_down(reason)
+            if self.hooks.on_down is not None:
+                self.hooks.on_down(reason)
 
     # --- waiting ---------------------------------------------------------------------
 
@@ -645,7 +644,7 @@ class IkeSession:
                 idle = self.config.options.idle_child_delete_s
                 self._delete_child(sa, f"no traffic for {idle} s (idle CHILD SA)")
             elif last is None:
-                life.child_gone()
+                life.idle_off()
 
     def _rekey_child(self, sa: IkeSa, life: Lifecycle) -> None:
         old = self.child

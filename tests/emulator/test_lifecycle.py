@@ -51,3 +51,10 @@ def test_keepalives_only_behind_a_nat() -> None:
     assert not Lifecycle(options, WindowsClock(1.0), behind_nat=False).is_due(Due.KEEPALIVE, 1e12)
     behind = Lifecycle(options, WindowsClock(1.0), behind_nat=True)
     assert behind.is_due(Due.KEEPALIVE, behind.child_created + 20.0)
+
+
+def test_without_a_traffic_view_only_the_idle_timer_goes_off() -> None:
+    life = Lifecycle(OPTIONS, WindowsClock(600.0), behind_nat=False)
+    life.idle_off()
+    assert not life.is_due(Due.IDLE, 1e12)
+    assert life.is_due(Due.CHILD_REKEY, life.child_created + 3526 / 600 + 1e-6)
