@@ -119,6 +119,7 @@ class InteropRun:
                 self.lab,
                 self.spec,
                 certificate=self.pki.gateway(self.gateway_cert),
+                issuers=self.pki.issuers_of(self.pki.gateway(self.gateway_cert)),
                 ca=self.pki.root_ca,
                 build=self.gateway_build,
             )
@@ -139,7 +140,7 @@ class InteropRun:
 
     def _set_up_client(self, client: WindowsClient) -> None:
         """Certificates, registry values and the VPN profile, as the preset prescribes."""
-        for root in self.pki.trusted_roots:
+        for root in self.pki.roots_for(self.pki.gateway(self.gateway_cert)):
             client.install_root_ca(root)
         if self.cell.auth is AuthCase.MACHINE_CERT and self.setup.machine_certificate:
             client.install_machine_certificate(self.pki.machine())

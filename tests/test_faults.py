@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
 import pytest
 
-from infra.lab.faults import DropPattern
+from infra.lab.faults import NON_FIRST_FRAGMENT_DROP, DropPattern
+from infra.lab.lab import Lab
+from infra.lab.topology import Role, TopologyKind
 
 
 def test_pattern_describes_its_loss_and_writes_one_rule() -> None:
@@ -16,9 +23,83 @@ def test_pattern_describes_its_loss_and_writes_one_rule() -> None:
     assert "udp dport { 500, 4500 }" in rules and "hook input" in rules
 
 
+def test_fragment_rule_runs_before_netfilter_defragmentation() -> None:
+    assert "priority -450" in NON_FIRST_FRAGMENT_DROP  # defrag is -400
+    assert "ip frag-off & 0x1fff != 0 counter drop" in NON_FIRST_FRAGMENT_DROP
+    assert "frag frag-off != 0 counter drop" in NON_FIRST_FRAGMENT_DROP
+
+
 @pytest.mark.parametrize(
     ("modulus", "dropped"), [(1, {0}), (10, set()), (10, {10}), (3, {0, 1, 2})]
 )
 def test_invalid_patterns_are_refused(modulus: int, dropped: set[int]) -> None:
     with pytest.raises(ValueError):
         DropPattern(modulus, frozenset(dropped))
+
+
+# -- the path MTU and the loss of non-first IP fragments, in a real lab -----------------
+
+_RECEIVE = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 500))
+s.settimeout(float(sys.argv[1]))
+print("ready", flush=True)
+sizes = []
+try:
+    while True:
+        sizes.append(len(s.recv(65535)))
+except TimeoutError:
+    pass
+print(" ".join(map(str, sizes)), flush=True)
+"""
+
+
+def _send(lab: Lab, sizes: list[int]) -> None:
+    script = (
+        "import socket, sys\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "for n in sys.argv[2:]:\n"
+        "    s.sendto(b'x' * int(n), (sys.argv[1], 500))\n"
+    )
+    lab.exec(
+        Role.CLIENT,
+        [sys.executable, "-c", script, str(lab.plan.gateway_outside), *map(str, sizes)],
+    )
+
+
+def _received(lab: Lab, sizes: list[int]) -> list[int]:
+    receiver = lab.spawn(
+        Role.GATEWAY,
+        [sys.executable, "-c", _RECEIVE, "1.5"],
+        stdout=subprocess.PIPE,
+    )
+    assert receiver.stdout is not None
+    assert receiver.stdout.readline().strip() == b"ready"
+    _send(lab, sizes)
+    out = receiver.stdout.readline().decode().split()
+    lab.stop(receiver)
+    return [int(n) for n in out]
+
+
+@pytest.fixture
+def lab() -> Iterator[Lab]:
+    with Lab.up(TopologyKind.DIRECT, f"faults{os.getpid()}", "unit") as built:
+        yield built
+
+
+def test_mtu_applies_to_every_link_end(lab: Lab) -> None:
+    lab.set_mtu(1280)
+    for role in (Role.GATEWAY, Role.CLIENT):
+        assert "mtu 1280" in lab.exec(role, ["ip", "link", "show", "dev", "wan0"])
+    with pytest.raises(ValueError, match="575"):
+        lab.set_mtu(575)
+
+
+def test_large_datagrams_arrive_in_ip_fragments_until_they_are_dropped(lab: Lab) -> None:
+    lab.set_mtu(1280)
+    assert _received(lab, [1000, 3000]) == [1000, 3000]
+    lab.drop_ip_fragments()
+    assert _received(lab, [1000, 3000, 1200]) == [1000, 1200]
+    # 3000 bytes at MTU 1280: three fragments, two of them non-first.
+    assert lab.dropped_ip_fragments() == {Role.GATEWAY: 2, Role.CLIENT: 0}

@@ -140,6 +140,38 @@ def test_trusted_roots_exclude_untrusted_ca(lab: Lab) -> None:
     assert names == ["root-ca", "ecdsa-ca"]
 
 
+def test_rsa4096_chain_has_an_intermediate_under_its_own_root(lab: Lab) -> None:
+    pki = lab.pki
+    gateway = pki.gateway(V.RSA4096_CHAIN)
+    intermediate, root = pki.issuers_of(gateway)
+    assert (intermediate.name, root.name) == ("rsa4096-intermediate-ca", "rsa4096-root-ca")
+    assert pki.intermediates_of(gateway) == (intermediate,)
+    assert key_description(intermediate.cert) == ("rsa", 4096)
+    assert key_description(root.cert) == ("rsa", 4096)
+    intermediate.cert.verify_directly_issued_by(root.cert)
+    gateway.cert.verify_directly_issued_by(intermediate.cert)
+    basic = intermediate.cert.extensions.get_extension_for_class(x509.BasicConstraints)
+    assert basic.critical and basic.value.ca
+    aki = intermediate.cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
+    root_ski = root.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    assert aki.value.key_identifier == root_ski.value.digest
+
+
+def test_clients_trust_a_chain_root_only_when_its_gateway_certificate_is_presented(
+    lab: Lab,
+) -> None:
+    pki = lab.pki
+    assert pki.roots_for(pki.gateway()) == pki.trusted_roots
+    assert pki.roots_for(pki.gateway(V.UNTRUSTED_CA)) == pki.trusted_roots
+    assert [m.name for m in pki.roots_for(pki.gateway(V.RSA4096_CHAIN))] == [
+        "root-ca",
+        "ecdsa-ca",
+        "rsa4096-root-ca",
+    ]
+    assert pki.intermediates_of(pki.gateway()) == ()
+    assert pki.issuers_of(pki.root_ca) == ()
+
+
 # -- gateway variants -------------------------------------------------------------------
 
 
@@ -184,6 +216,9 @@ GATEWAY_EXPECTATIONS = {
     V.UNTRUSTED_CA: GatewayExpectation(
         ("rsa", 2048), "untrusted-ca", GW, GOOD_SANS, BOTH_EKUS, False, GW
     ),
+    V.RSA4096_CHAIN: GatewayExpectation(
+        ("rsa", 4096), "rsa4096-intermediate-ca", GW, GOOD_SANS, BOTH_EKUS, False, GW
+    ),
 }
 
 
@@ -201,6 +236,7 @@ def test_variant_values_are_kebab_case() -> None:
         "p521",
         "expired",
         "untrusted-ca",
+        "rsa4096-chain",
     ]
 
 
@@ -242,7 +278,7 @@ def test_gateway_variants_have_distinct_keys(lab: Lab) -> None:
 def test_variant_names_its_check_and_its_oracle_fact(variant: GatewayCertVariant) -> None:
     """Each broken variant names the check it violates; the oracle says what Windows does."""
     expectation = expect("win10-22h2", variant.oracle_fact)
-    if variant in (V.GOOD, V.ECDSA):
+    if variant in (V.GOOD, V.ECDSA, V.RSA4096_CHAIN):
         assert variant.violated_check is None and expectation.as_error() is None
     else:
         assert variant.violated_check and expectation.as_error() == 13801
@@ -298,7 +334,8 @@ def test_user_without_client_auth(lab: Lab) -> None:
 
 
 def leaf_names(pki: LabPki) -> list[str]:
-    return [name for name, m in pki.entries.items() if m.issuer_name != name]
+    cas = {"root-ca", "ecdsa-ca", "untrusted-ca", "rsa4096-root-ca", "rsa4096-intermediate-ca"}
+    return [name for name in pki.entries if name not in cas]
 
 
 def test_entry_set_is_complete(lab: Lab) -> None:
@@ -307,6 +344,8 @@ def test_entry_set_is_complete(lab: Lab) -> None:
             "root-ca",
             "ecdsa-ca",
             "untrusted-ca",
+            "rsa4096-root-ca",
+            "rsa4096-intermediate-ca",
             *(f"gateway-{v.value}" for v in GatewayCertVariant),
             "machine-client1.example.test",
             "user-alice@example.test",
@@ -317,7 +356,7 @@ def test_entry_set_is_complete(lab: Lab) -> None:
 
 def test_leaf_common_extensions(lab: Lab) -> None:
     names = leaf_names(lab.pki)
-    assert len(names) == 11
+    assert len(names) == 12
     for name in names:
         material = lab.pki.entries[name]
         cert = material.cert
@@ -498,7 +537,7 @@ def test_concurrent_creation_yields_one_set(tmp_path: Path) -> None:
             process.join(timeout=60)
     assert [p.exitcode for p in processes] == [0] * workers
     assert sets[0] == sets[1] == sets[2]
-    assert len(sets[0]) == 14
+    assert len(sets[0]) == 17
     assert fingerprints(LabPki.load_or_create(tmp_path)) == sets[0]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
@@ -590,6 +629,13 @@ OPENSSL_CASES = [
     ("machine-client1.example.test", "root-ca", ["-purpose", "sslclient"], None),
     ("user-alice@example.test", "root-ca", ["-purpose", "sslclient"], None),
     ("noclientauth-user-mallory@example.test", "root-ca", ["-purpose", "sslclient"], "unsuitable"),
+    ("gateway-rsa4096-chain", "rsa4096-root-ca", [], "unable to get local issuer certificate"),
+    (
+        "gateway-rsa4096-chain",
+        "rsa4096-root-ca",
+        ["-purpose", "sslserver", "-untrusted", "rsa4096-intermediate-ca"],
+        None,
+    ),
 ]
 
 
@@ -606,6 +652,7 @@ def test_openssl_verify(
     pki = lab.pki
     cert = pki.cert_path(pki.entries[entry])
     ca_file = pki.cert_path(pki.entries[ca])
+    options = [str(pki.cert_path(pki.entries[o])) if o in pki.entries else o for o in options]
     result = run([OPENSSL, "verify", *options, "-CAfile", str(ca_file), str(cert)])
     output = result.stdout + result.stderr
     if error is None:

@@ -30,11 +30,16 @@ class Gateway:
         *,
         certificate: PkiMaterial,
         ca: PkiMaterial,
+        issuers: tuple[PkiMaterial, ...] = (),
         build: BuildStatus | None = None,
     ) -> None:
         self.lab = lab
         self.spec = spec
         self.certificate = certificate
+        self.issuers = issuers
+        """The CAs above the certificate, its root last. charon sends the intermediates as
+        CERT payloads ("sending issuer cert") only when it can build its own chain up to a
+        trusted root: so the root is loaded as a CA, the intermediates as plain certificates."""
         self.ca = ca
         self.daemon = CharonDaemon(
             lab,
@@ -78,6 +83,11 @@ class Gateway:
     def _load(self) -> None:
         session = self.daemon.session
         session.load_cert({"type": "X509", "flag": "CA", "data": self.ca.cert_pem})
+        for issuer in self.issuers:
+            if issuer.cert_pem == self.ca.cert_pem:
+                continue
+            flag = "CA" if issuer is self.issuers[-1] else "NONE"
+            session.load_cert({"type": "X509", "flag": flag, "data": issuer.cert_pem})
         session.load_key({"type": self.certificate.key_type, "data": self.certificate.key_pem})
         conns, pools, secrets = gateway_messages(
             self.spec,

@@ -1,4 +1,5 @@
-"""Faults on the lab's links: IKE and ESP datagrams the gateway never receives.
+"""Faults on the lab's links: IKE and ESP datagrams the gateway never receives, and IP
+fragments that never arrive.
 
 Why nftables and not `tc netem`: this machine's kernel has no sch_netem (`tc qdisc add ...
 netem` fails with "Specified qdisc kind is unknown"), and a random loss makes a verdict
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TABLE = "winterop_faults"
+FRAGMENT_TABLE = "winterop_fragments"
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,22 @@ class DropPattern:
             "  }\n"
             "}\n"
         )
+
+
+NON_FIRST_FRAGMENT_DROP = (
+    f"table inet {FRAGMENT_TABLE} {{\n"
+    "  chain prerouting {\n"
+    "    type filter hook prerouting priority -450; policy accept;\n"
+    "    ip frag-off & 0x1fff != 0 counter drop\n"
+    "    frag frag-off != 0 counter drop\n"
+    "  }\n"
+    "}\n"
+)
+"""Drop every non-first IP fragment (IPv4 offset != 0, IPv6 Fragment header offset != 0)
+arriving in a namespace, as many NATs and firewalls do: the first fragment (with the UDP
+header) passes, the datagram can never be reassembled, and the receiver's socket never
+sees it. Why priority -450: the hook must run before netfilter's own defragmentation (-400,
+active wherever conntrack is, e.g. the NAT namespace), or it would only ever see whole
+datagrams. Installed in the gateway and the client namespaces (their ingress, both
+directions of the path), tcpdump still records every fragment sent (AF_PACKET taps before
+netfilter), so the capture shows what was lost."""

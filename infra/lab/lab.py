@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from infra.lab.faults import TABLE, DropPattern
+from infra.lab.faults import FRAGMENT_TABLE, NON_FIRST_FRAGMENT_DROP, TABLE, DropPattern
 from infra.lab.ownership import OwnerRecord
 from infra.lab.topology import NAT_RULESET, Role, TopologyKind, TopologyPlan, plan
 from infra.proc import ProcessId, run, stop_popen
@@ -103,6 +103,28 @@ class Lab:
         out = self.exec(Role.GATEWAY, ["nft", "list", "table", "inet", TABLE])
         match = re.search(r"counter packets (\d+)", out)
         return int(match.group(1)) if match else 0
+
+    def set_mtu(self, mtu: int) -> None:
+        """Set the MTU of every lab link, both ends (the path MTU between client and gateway:
+        a DSL line, a tunnel in a tunnel, a mobile network). Goes with the namespaces."""
+        if not 576 <= mtu <= 65535:
+            raise ValueError(f"MTU {mtu} is outside 576..65535 (IPv4's minimum datagram)")
+        for link in self.plan.links:
+            for end in (link.a, link.b):
+                self.exec(end.role, ["ip", "link", "set", "dev", end.ifname, "mtu", str(mtu)])
+
+    def drop_ip_fragments(self) -> None:
+        """Lose every non-first IP fragment on the path, both directions (faults module)."""
+        for role in (Role.GATEWAY, Role.CLIENT):
+            self.exec(role, ["nft", "-f", "-"], input_text=NON_FIRST_FRAGMENT_DROP)
+
+    def dropped_ip_fragments(self) -> dict[Role, int]:
+        """Non-first fragments dropped so far, by the namespace they were dropped in."""
+        counts: dict[Role, int] = {}
+        for role in (Role.GATEWAY, Role.CLIENT):
+            out = self.exec(role, ["nft", "list", "table", "inet", FRAGMENT_TABLE])
+            counts[role] = sum(int(n) for n in re.findall(r"counter packets (\d+)", out))
+        return counts
 
     def exec(
         self,

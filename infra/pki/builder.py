@@ -72,14 +72,18 @@ def _ski(key: PrivateKey) -> x509.SubjectKeyIdentifier:
     return x509.SubjectKeyIdentifier.from_public_key(key.public_key())
 
 
-def build_ca(key: PrivateKey, subject: x509.Name, validity: Validity) -> x509.Certificate:
-    """A self-signed root: critical BasicConstraints CA, critical KeyUsage keyCertSign +
-    cRLSign, SKI (which the AKI of every leaf it issues refers to). No CRL distribution
-    point anywhere: Windows would try to fetch it and fail with 13817/13848."""
-    return (
+def build_ca(
+    key: PrivateKey, subject: x509.Name, validity: Validity, issuer: Issuer | None = None
+) -> x509.Certificate:
+    """A CA: self-signed root, or with ISSUER an intermediate it signs. Critical
+    BasicConstraints CA, critical KeyUsage keyCertSign + cRLSign, SKI (which the AKI of
+    every certificate it issues refers to; an intermediate carries its issuer's as AKI). No
+    CRL distribution point anywhere: Windows would try to fetch it and fail with
+    13817/13848."""
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(subject)
+        .issuer_name(subject if issuer is None else issuer.cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(validity.not_before)
@@ -100,8 +104,15 @@ def build_ca(key: PrivateKey, subject: x509.Name, validity: Validity) -> x509.Ce
             critical=True,
         )
         .add_extension(_ski(key), critical=False)
-        .sign(key, signature_hash(key))
     )
+    if issuer is None:
+        return builder.sign(key, signature_hash(key))
+    issuer_ski = issuer.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    builder = builder.add_extension(
+        x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski),
+        critical=False,
+    )
+    return builder.sign(issuer.key, signature_hash(issuer.key))
 
 
 def build_leaf(key: PrivateKey, profile: LeafProfile, issuer: Issuer) -> x509.Certificate:

@@ -34,6 +34,7 @@ class KeySpec(Enum):
 
     RSA_2048 = "rsa-2048"
     RSA_3072 = "rsa-3072"
+    RSA_4096 = "rsa-4096"
     ECDSA_P256 = "ecdsa-p256"
     ECDSA_P384 = "ecdsa-p384"
     ECDSA_P521 = "ecdsa-p521"
@@ -41,10 +42,10 @@ class KeySpec(Enum):
     @property
     def key_type(self) -> KeyType:
         """ "rsa" or "ecdsa", the family that decides the IKE AUTH method."""
-        return "rsa" if self in (KeySpec.RSA_2048, KeySpec.RSA_3072) else "ecdsa"
+        return "rsa" if self in _RSA_BITS else "ecdsa"
 
 
-_RSA_BITS = {KeySpec.RSA_2048: 2048, KeySpec.RSA_3072: 3072}
+_RSA_BITS = {KeySpec.RSA_2048: 2048, KeySpec.RSA_3072: 3072, KeySpec.RSA_4096: 4096}
 _CURVES: dict[KeySpec, type[ec.EllipticCurve]] = {
     KeySpec.ECDSA_P256: ec.SECP256R1,
     KeySpec.ECDSA_P384: ec.SECP384R1,

@@ -118,6 +118,29 @@ class LabPki:
         """The CA entry that issued `material` (itself for a root)."""
         return self._get(material.issuer_name, "material")
 
+    def issuers_of(self, material: PkiMaterial) -> tuple[PkiMaterial, ...]:
+        """The CAs above `material`, its issuer first and its root last (empty for a root)."""
+        chain: list[PkiMaterial] = []
+        current = material
+        while current.issuer_name != current.name:
+            current = self.issuer_of(current)
+            chain.append(current)
+        return tuple(chain)
+
+    def intermediates_of(self, material: PkiMaterial) -> tuple[PkiMaterial, ...]:
+        """The intermediate CAs between `material` and its root (what a peer must send)."""
+        return self.issuers_of(material)[:-1]
+
+    def roots_for(self, gateway: PkiMaterial) -> tuple[PkiMaterial, ...]:
+        """The roots a client trusts when the gateway presents GATEWAY: trusted_roots, plus
+        the root of a chain outside them (the RSA-4096 chain's). Only then: every extra
+        root adds a CERTREQ hash to the IKE_AUTH of every other test."""
+        chain = self.issuers_of(gateway)
+        root = chain[-1] if chain else gateway
+        if root in self.trusted_roots or root == self.untrusted_ca:
+            return self.trusted_roots
+        return (*self.trusted_roots, root)
+
     # -- CAs --------------------------------------------------------------------------
 
     @property

@@ -33,10 +33,14 @@ from infra.pki.variants import GatewayCertVariant
 ROOT_CA = "root-ca"
 ECDSA_CA = "ecdsa-ca"
 UNTRUSTED_CA = "untrusted-ca"
+RSA4096_ROOT_CA = "rsa4096-root-ca"
+RSA4096_INTERMEDIATE_CA = "rsa4096-intermediate-ca"
 
 ROOT_CA_CN = "winterop Root CA"
 ECDSA_CA_CN = "winterop ECDSA Root CA"
 UNTRUSTED_CA_CN = "winterop Untrusted CA"
+RSA4096_ROOT_CA_CN = "winterop RSA-4096 Root CA"
+RSA4096_INTERMEDIATE_CA_CN = "winterop RSA-4096 Intermediate CA"
 
 
 def gateway_entry(variant: GatewayCertVariant) -> str:
@@ -67,6 +71,8 @@ class EntrySpec:
     """None: the identity is the subject DN (CAs and machine certificates)."""
     profile: LeafProfile | None = None
     ca_cn: str = ""
+    """For a CA (profile None): its CN; it is a root when issuer == name, else an
+    intermediate signed by ISSUER."""
 
 
 def _ca(name: str, key_spec: KeySpec, cn: str) -> EntrySpec:
@@ -122,6 +128,7 @@ def _gateway_specs(params: LabPkiParameters, now: datetime) -> list[EntrySpec]:
         spec(v.P521, key_spec=KeySpec.ECDSA_P521, issuer=ECDSA_CA),
         spec(v.EXPIRED, validity=Validity.expired_leaf(now)),
         spec(v.UNTRUSTED_CA, issuer=UNTRUSTED_CA),
+        spec(v.RSA4096_CHAIN, key_spec=KeySpec.RSA_4096, issuer=RSA4096_INTERMEDIATE_CA),
     ]
 
 
@@ -137,6 +144,14 @@ def entry_specs(params: LabPkiParameters, now: datetime) -> list[EntrySpec]:
         _ca(ROOT_CA, KeySpec.RSA_2048, ROOT_CA_CN),
         _ca(ECDSA_CA, KeySpec.ECDSA_P256, ECDSA_CA_CN),
         _ca(UNTRUSTED_CA, KeySpec.RSA_2048, UNTRUSTED_CA_CN),
+        _ca(RSA4096_ROOT_CA, KeySpec.RSA_4096, RSA4096_ROOT_CA_CN),
+        EntrySpec(
+            name=RSA4096_INTERMEDIATE_CA,
+            key_spec=KeySpec.RSA_4096,
+            issuer=RSA4096_ROOT_CA,
+            identity=None,
+            ca_cn=RSA4096_INTERMEDIATE_CA_CN,
+        ),
         *_gateway_specs(params, now),
     ]
     for name in params.machine_names:
@@ -161,7 +176,8 @@ def generate_set(params: LabPkiParameters, now: datetime) -> list[PkiMaterial]:
     materials: list[PkiMaterial] = []
     for spec, key in zip(specs, keys, strict=True):
         if spec.profile is None:
-            cert = build_ca(key, lab_name(spec.ca_cn), Validity.ca(now))
+            parent = None if spec.issuer == spec.name else issuers[spec.issuer]
+            cert = build_ca(key, lab_name(spec.ca_cn), Validity.ca(now), parent)
             issuers[spec.name] = Issuer(cert, key)
         else:
             cert = build_leaf(key, spec.profile, issuers[spec.issuer])

@@ -50,6 +50,13 @@ class GatewayCertVariant(Enum):
     """Good contents issued by the untrusted CA, which no test installs. Violates "issuing
     root in the Local Machine Trusted Root store"."""
 
+    RSA4096_CHAIN = "rsa4096-chain"
+    """Good contents with an RSA-4096 key, issued by an RSA-4096 intermediate under an
+    RSA-4096 root (which the client trusts when this variant is presented). Passes every
+    check; it exists for its size: the gateway's IKE_AUTH response carries two 4096-bit
+    certificates and a 512-byte AUTH, about 3.5 KB, more than any Ethernet MTU, so it must be
+    fragmented (RFC 7383 or IP fragments): the fragmentation suite's load."""
+
     @property
     def violated_check(self) -> str | None:
         """The Windows gateway-certificate check this variant fails, None if it passes."""

@@ -243,16 +243,19 @@ def _policy_for(pki: LabPki, server: str, *, check: bool = True) -> CertCheckPol
 def test_each_gateway_variant_gets_the_windows_verdict(
     lab_pki: LabPki, variant: GatewayCertVariant
 ) -> None:
-    der = lab_pki.gateway(variant).cert_der()
-    policy = _policy_for(lab_pki, lab_pki.gateway_ip)
+    gateway = lab_pki.gateway(variant)
+    # What charon sends: its certificate, then the intermediates ("sending issuer cert").
+    chain = [gateway.cert_der(), *(ca.cert_der() for ca in lab_pki.intermediates_of(gateway))]
+    roots = tuple(r.cert for r in lab_pki.roots_for(gateway))
+    policy = replace(_policy_for(lab_pki, lab_pki.gateway_ip), roots=roots)
     expected = (
         None if variant is GatewayCertVariant.GOOD else expect("win10-22h2", variant.oracle_fact)
     )
     if expected is None or expected.as_error() is None:
-        check_gateway_certificate([der], policy)
+        check_gateway_certificate(chain, policy)
         return
     with pytest.raises(ConnectError) as caught:
-        check_gateway_certificate([der], policy)
+        check_gateway_certificate(chain, policy)
     assert caught.value.code == expected.as_error(), expected.cite()
 
 
