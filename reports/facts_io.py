@@ -138,6 +138,8 @@ def _message(m: dict[str, Any]) -> IkeMessage:
             Delete(int(d["protocol"]), tuple(_b(spi) for spi in d.get("spis", ())))
             for d in m.get("deletes", ())
         ),
+        ip_length=int(m.get("ip_length", 0)),
+        ip_fragments=int(m.get("ip_fragments", 0)),
         malformed=bool(m.get("malformed", False)),
         warnings=tuple(str(w) for w in m.get("warnings", ())),
     )

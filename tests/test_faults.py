@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from emulator.net.transport import Transport
 from infra.lab.faults import NON_FIRST_FRAGMENT_DROP, DropPattern
 from infra.lab.lab import Lab
 from infra.lab.topology import Role, TopologyKind
@@ -94,6 +95,13 @@ def test_mtu_applies_to_every_link_end(lab: Lab) -> None:
         assert "mtu 1280" in lab.exec(role, ["ip", "link", "show", "dev", "wan0"])
     with pytest.raises(ValueError, match="575"):
         lab.set_mtu(575)
+    # The emulator reads the same figure as the path MTU its fragments must fit.
+    transport = Transport.open(lab.ns(Role.CLIENT), lab.plan.gateway_outside, local_ports=(0, 0))
+    try:
+        assert transport.path_mtu == 1280
+        assert transport.ike_overhead == 20 + 8 + 4
+    finally:
+        transport.close()
 
 
 def test_large_datagrams_arrive_in_ip_fragments_until_they_are_dropped(lab: Lab) -> None:

@@ -64,6 +64,27 @@ def _source_address(family: int, server: IPAddress) -> IPAddress:
         probe.close()
 
 
+IP_MTU = 14
+IPV6_MTU = 24
+"""Linux getsockopt options (linux/in.h, linux/in6.h) that Python's socket module lacks:
+the path MTU the kernel knows for a connected socket's destination."""
+
+
+def _path_mtu(family: int, server: IPAddress) -> int:
+    """The path MTU towards SERVER as the namespace's kernel knows it (route or link MTU,
+    lowered by ICMP "fragmentation needed"); 0 if it cannot say."""
+    probe = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        probe.connect((str(server), NATT_PORT))
+        if family == socket.AF_INET6:
+            return int(probe.getsockopt(socket.IPPROTO_IPV6, IPV6_MTU))
+        return int(probe.getsockopt(socket.IPPROTO_IP, IP_MTU))
+    except OSError:
+        return 0
+    finally:
+        probe.close()
+
+
 class Transport:
     """Sockets on ports 500 and 4500 inside a namespace, talking to one gateway."""
 
@@ -75,9 +96,12 @@ class Transport:
         local: IPAddress,
         *,
         server_ports: tuple[int, int] = (IKE_PORT, NATT_PORT),
+        path_mtu: int = 0,
     ) -> None:
         self.server = server
         self.local = local
+        self.path_mtu = path_mtu
+        """The path MTU to the server when the transport was opened (0: unknown)."""
         self.local_port = int(sock500.getsockname()[1])
         self.local_natt_port = int(sock4500.getsockname()[1])
         self.server_port, self.server_natt_port = server_ports
@@ -132,7 +156,20 @@ class Transport:
             sock500.close()
             sock4500.close()
             raise
-        return cls(server, sock500, sock4500, local, server_ports=server_ports)
+        return cls(
+            server,
+            sock500,
+            sock4500,
+            local,
+            server_ports=server_ports,
+            path_mtu=_path_mtu(family, server),
+        )
+
+    @property
+    def ike_overhead(self) -> int:
+        """Bytes in front of an IKE message on port 4500: IP header, UDP header and the
+        non-ESP marker."""
+        return (40 if self.server.version == 6 else 20) + 8 + len(NON_ESP_MARKER)
 
     # --- receiving -------------------------------------------------------------------
 

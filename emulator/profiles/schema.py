@@ -191,6 +191,9 @@ class ProfileOptions:
     # --- fragmentation ---
     fragment_ciphertext_len: int = field(metadata=_m("5", "ciphertext bytes in each non-final SKF"))
     max_fragments: int = field(metadata=_m("5", "most fragments per message (0 = unlimited)"))
+    fragment_fit_path_mtu: bool = field(
+        metadata=_m("5", "shrink fragments below fragment_ciphertext_len to fit the path MTU")
+    )
     # --- liveness ---
     dpd_intervals_s: tuple[float, ...] = field(
         metadata=_m("7", "gaps between the client's empty INFORMATIONAL requests; the last repeats")

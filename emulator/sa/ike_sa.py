@@ -38,6 +38,9 @@ from emulator.crypto import (
 
 MAX_INBOUND_FRAGMENTS = 64
 """Fragments accepted per message: more is a resource attack, not a certificate chain."""
+IKE_HEADER_LEN = 28
+SKF_HEADER_LEN = 8
+"""Generic payload header (4) plus Fragment Number and Total Fragments (2 + 2)."""
 
 
 class Dropped(Exception):
@@ -73,6 +76,9 @@ class IkeSa:
     fragmentation: bool
     fragment_ciphertext_len: int
     max_fragments: int = 0
+    message_limit: int = 0
+    """The largest IKE message (IKE header on) that fits the path MTU, when the profile fits
+    its fragments to it (RFC 7383 2.5.1); 0: no limit known or wanted."""
     next_mid: int = 1
     """Message ID of our next request (IKE_SA_INIT used 0)."""
     peer_mid: int = 0
@@ -106,7 +112,7 @@ class IkeSa:
         """The datagrams of one message (several when it is fragmented)."""
         header = self.header(exchange, message_id, response=response)
         protection = self.send_protection
-        chunk = self.fragment_ciphertext_len - 1  # plus the Pad Length octet = ciphertext size
+        chunk = self.fragment_chunk()
         if self.fragmentation and chunk > 0:
             _, plaintext = encode_payloads(payloads)
             if len(plaintext) > chunk:
@@ -118,6 +124,26 @@ class IkeSa:
                     )
                 return fragments
         return [protect_message(header, payloads, protection)]
+
+    def fragment_chunk(self) -> int:
+        """Plaintext bytes in each non-final fragment (its ciphertext less the Pad Length
+        octet): the profile's ciphertext length, or, when a fragment that size would not fit
+        message_limit, the most that does, in whole cipher blocks."""
+        ciphertext = self.fragment_ciphertext_len
+        if self.message_limit:
+            encr = self.suite.encr
+            room = (
+                self.message_limit
+                - IKE_HEADER_LEN
+                - SKF_HEADER_LEN
+                - encr.iv_size
+                - self.send_protection.icv_size
+            )
+            fit = room - room % encr.block_size
+            if fit <= encr.block_size:
+                raise ValueError(f"a {self.message_limit}-byte message limit leaves no room")
+            ciphertext = min(ciphertext, fit) if ciphertext > 0 else fit
+        return ciphertext - 1
 
     def open(self, raw: bytes) -> Opened | None:
         """The authenticated message in RAW, None while fragments are missing.

@@ -177,6 +177,7 @@ def complete(
     fragmentation_offered: bool,
     fragment_ciphertext_len: int,
     max_fragments: int,
+    message_limit: int = 0,
 ) -> InitResult:
     """Validate the response and derive the IKE SA keys."""
     spi_r = message.header.spi_r
@@ -225,6 +226,7 @@ def complete(
         fragmentation=fragmentation_offered and peer_frag,
         fragment_ciphertext_len=fragment_ciphertext_len,
         max_fragments=max_fragments,
+        message_limit=message_limit,
     )
     return InitResult(
         sa=sa,

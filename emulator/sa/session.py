@@ -283,6 +283,15 @@ class IkeSession:
                     "ENC", f"generating {name} {kind} {mid} [ EF({number}/{len(datagrams)}) ]"
                 )
 
+    def _message_limit(self) -> int:
+        """The largest IKE message the path MTU carries unfragmented on port 4500, if the
+        profile fits its fragments to the path MTU and the kernel knows it (else 0)."""
+        mtu = self.transport.path_mtu
+        if not self.config.options.fragment_fit_path_mtu or not mtu:
+            return 0
+        self.log.line("NET", f"path MTU to {self.transport.server} is {mtu} bytes")
+        return mtu - self.transport.ike_overhead
+
     # --- IKE_SA_INIT -----------------------------------------------------------------
 
     def _connect(self) -> Established:
@@ -338,6 +347,7 @@ class IkeSession:
             fragmentation_offered=options.frag_sup_in_init,
             fragment_ciphertext_len=options.fragment_ciphertext_len,
             max_fragments=options.max_fragments,
+            message_limit=self._message_limit(),
         )
         self.sa = sa = init.sa
         self.behind_nat = init.behind_nat

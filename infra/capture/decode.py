@@ -310,6 +310,8 @@ def _header(
         decrypted=decrypted,
         fragment=fragment,
         reassembled=fragment is not None and bool(body),
+        ip_length=_ip_length(frame),
+        ip_fragments=_ip_fragments(frame),
         malformed=malformed,
         warnings=warnings,
     )
@@ -387,6 +389,19 @@ def _endpoints(frame: _Frame) -> tuple[str, int, str, int]:
         _text(net, f"{family}.dst") or "",
         _need_int(ports, f"{transport}.dstport"),
     )
+
+
+def _ip_length(frame: _Frame) -> int:
+    if "ip" in frame.layers:
+        return _int(frame.layers["ip"], "ip.len") or 0
+    return (_int(frame.layers.get("ipv6", {}), "ipv6.plen") or 0) + 40
+
+
+def _ip_fragments(frame: _Frame) -> int:
+    """The fragment count of tshark's IP reassembly on this frame (0: none happened)."""
+    family = "ip" if "ip" in frame.layers else "ipv6"
+    tree = _dict(frame.layers.get(family, {}).get(f"{family}.fragments_tree"))
+    return _int(tree, f"{family}.fragment.count") or 0
 
 
 # --- payload contents -------------------------------------------------------------------

@@ -311,6 +311,13 @@ class IkeMessage:
     ke_group: int | None = None
     nonce_length: int | None = None
     deletes: tuple[Delete, ...] = ()
+    ip_length: int = 0
+    """The IP packet of this frame in bytes (IPv4 total length, IPv6 payload + 40): what
+    must fit the path MTU. For a datagram tshark reassembled from IP fragments, the last
+    fragment's."""
+    ip_fragments: int = 0
+    """How many IP fragments the datagram arrived in (0: it was not IP-fragmented); a
+    client without RFC 7383 sends a large IKE_AUTH this way (reference 2.1)."""
     malformed: bool = False
     warnings: tuple[str, ...] = ()
     """tshark's expert messages of warning severity or worse (e.g. "IKEv2 Integrity Checksum

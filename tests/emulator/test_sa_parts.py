@@ -170,6 +170,31 @@ def test_fragments_reassemble_in_any_order_and_bad_ones_are_dropped() -> None:
     assert opened is not None and opened.payloads == payloads and opened.fragments == len(fragments)
 
 
+@pytest.mark.parametrize(
+    ("mtu", "chunk"),
+    [(0, 511), (1500, 511), (608, 511), (607, 495), (576, 479)],
+    ids=["unknown", "1500", "608", "607", "576"],
+)
+def test_fragments_keep_512_bytes_of_ciphertext_until_the_path_mtu_is_smaller(
+    mtu: int, chunk: int
+) -> None:
+    """AES-CBC-256 / HMAC-SHA1-96 (16-byte IV, 12-byte ICV): a 512-byte fragment is 608
+    bytes on the wire (20 IP + 8 UDP + 4 marker + 28 + 8 + 16 + 512 + 12); below that the
+    fragment shrinks to whole blocks that fit (RFC 7383 2.5.1)."""
+    sa = replace(_sa(), message_limit=mtu - 32 if mtu else 0)
+    assert sa.fragment_chunk() == chunk
+    payloads = tuple(NotifyPayload(16384 + n, os.urandom(200)) for n in range(10))
+    datagrams = sa.seal(ExchangeType.IKE_AUTH, 1, payloads, response=False)
+    assert len(datagrams) > 3
+    assert all(len(d) + 32 <= (mtu or 608) for d in datagrams)
+    assert len(datagrams[0]) == 28 + 8 + 16 + chunk + 1 + 12
+
+
+def test_a_message_limit_without_room_for_a_fragment_is_refused() -> None:
+    with pytest.raises(ValueError, match="no room"):
+        replace(_sa(), message_limit=80).fragment_chunk()
+
+
 def test_foreign_spis_and_initiator_flag_are_dropped() -> None:
     sa = _sa()
     fragment = _gateway_fragments(sa, (NotifyPayload(16384),))[0]
