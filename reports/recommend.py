@@ -158,6 +158,9 @@ def _rekey(view: CellView) -> list[Setting]:
 def _fragmentation(view: CellView) -> list[Setting]:
     configured = [c.get("fragmentation") for c in _connections(view) if "fragmentation" in c]
     text = f"fragmentation = {configured[0]}" if configured else "fragmentation not set"
+    size = view.record.gateway.spec.get("charon", {}).get("fragment_size")
+    if size is not None:
+        text += f", charon.fragment_size = {size}"
     detail = "" if configured else f"charon default: {CHARON_DEFAULTS['fragmentation']}"
     if view.negotiated is not None and view.negotiated.fragmented:
         detail += ("; " if detail else "") + "IKE fragments on the wire"

@@ -60,18 +60,19 @@ class CellView:
         """(feature, variant) of the matrix column this item belongs in.
 
         The auth and proposal suites are about an authentication case: their column is the
-        case (and variant), holding every test function of it. The SA lifecycle suites
-        (marked rekey or liveness) check one behaviour per test function over a case, so
-        each function is a column of its own ("client child rekey"), the case its sublabel.
+        case (and variant), holding every test function of it. The SA lifecycle and
+        fragmentation suites (marked rekey, liveness or fragmentation) check one behaviour
+        per test function over a case, so each function is a column of its own ("client
+        child rekey", "large ike auth"), the case and variant its sublabel.
         """
         cell = self.record.cell
-        if LIFECYCLE_MARKERS & set(self.record.test.markers):
+        if FUNCTION_COLUMN_MARKERS & set(self.record.test.markers):
             name = self.record.test.function.removeprefix("test_").replace("_", " ")
             return (name, cell.feature + (f" {cell.variant}" if cell.variant else ""))
         return (cell.feature, cell.variant)
 
 
-LIFECYCLE_MARKERS = frozenset({"rekey", "liveness"})
+FUNCTION_COLUMN_MARKERS = frozenset({"rekey", "liveness", "fragmentation"})
 
 
 def page_name(evidence_dir: str) -> str:

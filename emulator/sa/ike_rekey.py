@@ -67,6 +67,7 @@ def _new_sa(
         fragmentation=old.fragmentation,
         fragment_ciphertext_len=old.fragment_ciphertext_len,
         max_fragments=old.max_fragments,
+        understands_fragments=old.understands_fragments,
         message_limit=old.message_limit,
         next_mid=0,
         peer_mid=0,

@@ -76,6 +76,10 @@ class IkeSa:
     fragmentation: bool
     fragment_ciphertext_len: int
     max_fragments: int = 0
+    understands_fragments: bool = True
+    """Whether the build implements RFC 7383 at all (it announces it): to a build that does
+    not, an Encrypted Fragment payload is an unknown, non-critical payload, so a fragmented
+    message has no SK payload it could open and is dropped like any other undecodable one."""
     message_limit: int = 0
     """The largest IKE message (IKE header on) that fits the path MTU, when the profile fits
     its fragments to it (RFC 7383 2.5.1); 0: no limit known or wanted."""
@@ -169,6 +173,11 @@ class IkeSa:
                 _, payloads = unprotect_message(raw, self.recv_protection)
                 return Opened(header, payloads)
             if isinstance(last, SkfPayload):
+                if not self.understands_fragments:
+                    raise Dropped(
+                        f"{header.exchange} message in an Encrypted Fragment payload (RFC "
+                        "7383), which this build does not implement: no SK payload"
+                    )
                 return self._fragment(raw, header)
         except (IkeCryptoError, IkeParseError) as exc:
             raise Dropped(f"does not authenticate or decrypt: {exc}") from None

@@ -224,6 +224,7 @@ def complete(
         keys=keys,
         proposal=chosen,
         fragmentation=fragmentation_offered and peer_frag,
+        understands_fragments=fragmentation_offered,
         fragment_ciphertext_len=fragment_ciphertext_len,
         max_fragments=max_fragments,
         message_limit=message_limit,

@@ -392,9 +392,17 @@ def _endpoints(frame: _Frame) -> tuple[str, int, str, int]:
 
 
 def _ip_length(frame: _Frame) -> int:
-    if "ip" in frame.layers:
-        return _int(frame.layers["ip"], "ip.len") or 0
-    return (_int(frame.layers.get("ipv6", {}), "ipv6.plen") or 0) + 40
+    """The IP datagram's size: this frame's packet, or the whole datagram when tshark
+    reassembled it from IP fragments (reassembled payload + this header)."""
+    family = "ip" if "ip" in frame.layers else "ipv6"
+    net = frame.layers.get(family, {})
+    header = (_int(net, "ip.hdr_len") or 20) if family == "ip" else 40
+    reassembled = _int(_dict(net.get(f"{family}.fragments_tree")), f"{family}.reassembled.length")
+    if reassembled:
+        return reassembled + header
+    if family == "ip":
+        return _int(net, "ip.len") or 0
+    return (_int(net, "ipv6.plen") or 0) + 40
 
 
 def _ip_fragments(frame: _Frame) -> int:

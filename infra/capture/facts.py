@@ -312,9 +312,8 @@ class IkeMessage:
     nonce_length: int | None = None
     deletes: tuple[Delete, ...] = ()
     ip_length: int = 0
-    """The IP packet of this frame in bytes (IPv4 total length, IPv6 payload + 40): what
-    must fit the path MTU. For a datagram tshark reassembled from IP fragments, the last
-    fragment's."""
+    """The IP datagram in bytes (IPv4 total length, IPv6 payload + 40): what must fit the
+    path MTU. For a datagram tshark reassembled from IP fragments, the whole datagram's."""
     ip_fragments: int = 0
     """How many IP fragments the datagram arrived in (0: it was not IP-fragmented); a
     client without RFC 7383 sends a large IKE_AUTH this way (reference 2.1)."""

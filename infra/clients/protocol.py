@@ -110,6 +110,10 @@ class TimerPlan:
     scale: float = 1.0
     child_rekey_s: float | None = None
     ike_rekey_s: float | None = None
+    retransmit_scale: float = 1.0
+    """Compress the client's IKE retransmission timers too (a suite that waits for a dial to
+    give up, not one that measures the schedule). Applies to the emulator only: a real
+    Windows machine retransmits in real time, the reference on its own short schedule."""
 
     def real(self, windows_seconds: float) -> float:
         return windows_seconds / self.scale

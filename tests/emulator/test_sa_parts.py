@@ -190,6 +190,16 @@ def test_fragments_keep_512_bytes_of_ciphertext_until_the_path_mtu_is_smaller(
     assert len(datagrams[0]) == 28 + 8 + 16 + chunk + 1 + 12
 
 
+def test_a_build_without_rfc_7383_drops_fragments_it_cannot_parse() -> None:
+    """charon's fragmentation = force sends fragments to clients that never announced
+    support; a build before Windows 10 1803 has no SKF payload to open them with."""
+    sa = replace(_sa(), fragmentation=False, understands_fragments=False)
+    fragments = _gateway_fragments(sa, tuple(NotifyPayload(16384 + n) for n in range(8)))
+    for fragment in fragments:
+        with pytest.raises(Dropped, match="does not implement"):
+            sa.open(fragment)
+
+
 def test_a_message_limit_without_room_for_a_fragment_is_refused() -> None:
     with pytest.raises(ValueError, match="no room"):
         replace(_sa(), message_limit=80).fragment_chunk()
