@@ -38,6 +38,11 @@ from emulator.crypto import (
 
 MAX_INBOUND_FRAGMENTS = 64
 """Fragments accepted per message: more is a resource attack, not a certificate chain."""
+MAX_PARTIAL_MESSAGES = 4
+"""Messages reassembled at once (a response to our request and the peer's own request, with
+room for a retransmission): the oldest is forgotten beyond that, so a peer that starts
+message after message and never finishes one cannot make the client hoard memory. With
+MAX_INBOUND_FRAGMENTS datagrams of at most 64 KiB each, reassembly holds at most 16 MiB."""
 IKE_HEADER_LEN = 28
 SKF_HEADER_LEN = 8
 """Generic payload header (4) plus Fragment Number and Total Fragments (2 + 2)."""
@@ -184,15 +189,32 @@ class IkeSa:
         raise Dropped(f"{header.exchange} message without SK payload after IKE_SA_INIT")
 
     def _fragment(self, raw: bytes, header: IkeHeader) -> Opened | None:
+        """Store one authenticated fragment; the whole message once all have arrived.
+
+        RFC 7383 2.6.2: a fragment announcing more fragments than the ones held restarts
+        the message, one announcing fewer is dropped; the first fragment must name the first
+        inner payload. Every refusal says which rule the fragment broke.
+        """
         _, skf, chunk = unprotect_fragment(raw, self.recv_protection)
-        if skf.total_fragments > MAX_INBOUND_FRAGMENTS:
-            raise Dropped(f"{skf.total_fragments} fragments announced, at most 64 accepted")
+        number, total = skf.fragment_number, skf.total_fragments
+        what = f"fragment {number}/{total} of {header.exchange} message {header.message_id}"
+        if total > MAX_INBOUND_FRAGMENTS:
+            raise Dropped(f"{what}: more than the {MAX_INBOUND_FRAGMENTS} fragments accepted")
+        if number == 1 and skf.first_payload == 0:
+            raise Dropped(f"{what}: the first fragment names no first inner payload")
         key = (header.message_id, header.is_response)
         partial = self._partials.get(key)
-        if partial is None or partial.total != skf.total_fragments:
-            partial = self._partials[key] = _Partial(skf.total_fragments)
-        partial.chunks[skf.fragment_number] = chunk
-        if skf.fragment_number == 1:
+        if partial is not None and total < partial.total:
+            raise Dropped(f"{what}: fewer than the {partial.total} fragments announced before")
+        if partial is None or total > partial.total:
+            self._partials.pop(key, None)
+            while len(self._partials) >= MAX_PARTIAL_MESSAGES:
+                del self._partials[next(iter(self._partials))]
+            partial = self._partials[key] = _Partial(total)
+        if number in partial.chunks:
+            raise Dropped(f"{what}: already held (a retransmission)")
+        partial.chunks[number] = chunk
+        if number == 1:
             partial.first_payload = skf.first_payload
         if len(partial.chunks) < partial.total:
             return None

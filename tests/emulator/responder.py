@@ -119,6 +119,11 @@ class Script:
     fragmentation: bool = True
     edit_auth: Callable[[list[Payload]], list[Payload]] | None = None
     """Rewrites the IKE_AUTH response payloads before they are sealed (authentic garbage)."""
+    fragment_auth: Callable[[IkeHeader, tuple[Payload, ...], SkProtection], list[bytes]] | None = (
+        None
+    )
+    """Sends the IKE_AUTH response as these datagrams (RFC 7383 fragments cut, reordered,
+    repeated or broken at will) instead of one sealed message."""
     silent_informational: bool = False
     eap: EapServer | None = None
     """Authenticate the client with EAP (cases B and C) when its first IKE_AUTH has no AUTH."""
@@ -396,6 +401,12 @@ class ScriptedResponder:
             answer = script.edit_auth(answer)
         sealed = self._seal(sa, header.exchange, header.message_id, tuple(answer), response=True)
         self.events.put("auth")
+        if script.fragment_auth is not None:
+            reply = IkeHeader(
+                sa.spi_i, sa.spi_r, header.exchange, header.message_id, HeaderFlag.RESPONSE
+            )
+            protection = SkProtection.for_sender(sa.suite, sa.keys, initiator=False)
+            return script.fragment_auth(reply, tuple(answer), protection)
         if script.mutate_auth is not None:
             return [script.mutate_auth(sealed)]
         return [sealed]
