@@ -120,6 +120,7 @@ class InteropRun:
                 self.spec,
                 certificate=self.pki.gateway(self.gateway_cert),
                 issuers=self.pki.issuers_of(self.pki.gateway(self.gateway_cert)),
+                extra_cas=self.pki.filler_cas[: self.spec.filler_cas],
                 ca=self.pki.root_ca,
                 build=self.gateway_build,
             )

@@ -40,6 +40,7 @@ def summarize(spec: GatewaySpec) -> dict[str, Any]:
         "pools": {pool.name: pool_message(pool) for pool in spec.pools},
         "eap_secrets": len(spec.eap_secrets),
         "charon": charon,
+        "filler_cas": spec.filler_cas,
     }
 
 

@@ -357,3 +357,95 @@ def test_ip_fragments_dropped(
     assert sum(dropped.values()) > 0, "expected non-first IP fragments to be dropped"
     gateway_log = run.gateway.log_path.read_text() if run.gateway is not None else ""
     fr.assert_ike_auth_lost(wire, gateway_log, str(run.lab.plan.gateway_outside))
+
+
+@dataclass(frozen=True)
+class Certreq:
+    """A gateway trusting many CAs, whose IKE_SA_INIT response carries a CERTREQ hash for
+    each; `send_certreq` off leaves the CERTREQ out."""
+
+    send_certreq: bool
+
+    @property
+    def variant(self) -> str:
+        return "many-cas" + ("" if self.send_certreq else "-no-certreq") + "-ipfrag-drop"
+
+
+CERTREQS = {c.variant: c for c in (Certreq(True), Certreq(False))}
+
+
+REFERENCE_UNASKED = 13801
+"""The reference client (charon, send_cert = ifasked by default) sends no certificate to a
+gateway that asked for none, and the gateway fails its AUTH: AUTHENTICATION_FAILED."""
+
+
+def _certreq_survives(cell: Cell) -> bool:
+    """Without the 1.3 KB CERTREQ the IKE_SA_INIT response fits; the 2048-bit IKE_AUTH then
+    needs IKE fragmentation (or it goes in IP fragments and is lost); and a client that only
+    sends its certificate when asked (the reference) no longer sends it."""
+    if cell.client_kind is ClientKind.REFERENCE and not CERTREQS[cell.variant].send_certreq:
+        return False
+    return not CERTREQS[cell.variant].send_certreq and _client_announces(cell)
+
+
+@pytest.mark.fragmentation
+@pytest.mark.faults
+@pytest.mark.parametrize(
+    "cell",
+    _failing_cells_negative(
+        [
+            c
+            for certreq in CERTREQS.values()
+            for c in reference_cells(CASE_A, DOCS, [TopologyKind.NAT], variant=certreq.variant)
+            + emulated_cells(CASE_A, DOCS, [TopologyKind.NAT], variant=certreq.variant)
+            + windows_cells(CASE_A, DOCS, [TopologyKind.NAT], variant=certreq.variant)
+        ],
+        lambda cell: not _certreq_survives(cell),
+    ),
+)
+def test_long_certreq_in_ike_sa_init(
+    interop: StartInterop, lab_credentials: LabCredentials, measure: Measure, cell: Cell
+) -> None:
+    """A gateway that trusts 64 more CAs (a system CA bundle loaded into charon) names each
+    in the CERTREQ of its IKE_SA_INIT response: about 1.8 KB, past a 1500-byte MTU, and
+    RFC 7383 cannot fragment IKE_SA_INIT (it is not encrypted). Through a NAT that drops
+    non-first IP fragments, no client gets the response.
+
+    Expectation: with the CERTREQ, every client fails (Windows with the oracle's
+    ip_fragments_dropped_error, 809; the reference gives up after its retransmissions) and
+    the capture shows the response in IP fragments. With send_certreq = no the response fits
+    and builds with RFC 7383 connect (the certificate is sent anyway: Windows always includes
+    its CERT, reference 2.2); builds without it still lose their IKE_AUTH in IP fragments;
+    the reference, which sends its certificate only when asked, fails authentication (13801).
+    """
+    certreq = CERTREQS[cell.variant]
+    base = docs_recommended(cell.auth, (lab_credentials.secret(),))
+    conns = tuple(
+        replace(c, fragmentation=Fragmentation.YES, send_certreq=certreq.send_certreq)
+        for c in base.connections
+    )
+    spec = replace(base, connections=conns, filler_cas=64)
+    run = interop(cell, spec, timers=TimerPlan(retransmit_scale=RETRANSMIT_SCALE))
+    run.lab.drop_ip_fragments()
+    measure("gateway", f"64 extra CAs, send_certreq = {'yes' if certreq.send_certreq else 'no'}")
+    outcome = run.connect(timeout=45.0)
+    wire = run.wire()
+    responses = [m for m in wire.messages if m.exchange == fr.IKE_SA_INIT and m.response]
+    measure("ike_sa_init_response_ip_lengths", [m.ip_length for m in responses])
+    if _certreq_survives(cell):
+        ends.assert_connected(outcome)
+        return
+    if cell.client_kind is ClientKind.REFERENCE and not certreq.send_certreq:
+        error, why = REFERENCE_UNASKED, "charon sends its certificate only when asked"
+    elif cell.client_kind is ClientKind.REFERENCE:
+        error, why = 809, "charon gives up after its retransmissions"
+    else:
+        fact = expect(cell.profile, "ip_fragments_dropped_error")
+        error, why = fact.as_int(), fact.cite()
+    ends.assert_failed_with(outcome, error, why=why)
+    if certreq.send_certreq:
+        assert responses and all(m.ip_fragments > 1 for m in responses), (
+            "expected the gateway's IKE_SA_INIT responses with 64 CERTREQ hashes in IP "
+            "fragments; observed "
+            + ", ".join(f"{m.ip_length} bytes in frame {m.frame}" for m in responses)
+        )

@@ -38,6 +38,7 @@ def conn(**kw: object) -> ConnectionSpec:
             r"connections\[0\]\.pools\[0\]: no pool named 'nope'",
         ),
         ({"connections": (conn(rekey_time=-1),)}, r"connections\[0\]\.rekey_time: -1"),
+        ({"connections": (conn(),), "filler_cas": 65}, r"filler_cas: 65 is outside 0\.\.64"),
         (
             {"connections": (conn(children=(ChildSpec(esp_proposals=("aes128-shaX",)),)),)},
             r"connections\[0\]\.children\[0\]\.esp_proposals\[0\]: unknown keyword\(s\) shaX",

@@ -140,6 +140,16 @@ def test_trusted_roots_exclude_untrusted_ca(lab: Lab) -> None:
     assert names == ["root-ca", "ecdsa-ca"]
 
 
+def test_filler_cas_are_distinct_self_signed_roots(lab: Lab) -> None:
+    fillers = lab.pki.filler_cas
+    assert len(fillers) == 64
+    assert len({m.key_sha1_spki() for m in fillers}) == 64
+    for material in fillers:
+        assert material.issuer_name == material.name
+        material.cert.verify_directly_issued_by(material.cert)
+        assert key_description(material.cert) == ("ecdsa", "secp256r1")
+
+
 def test_rsa4096_chain_has_an_intermediate_under_its_own_root(lab: Lab) -> None:
     pki = lab.pki
     gateway = pki.gateway(V.RSA4096_CHAIN)
@@ -335,7 +345,7 @@ def test_user_without_client_auth(lab: Lab) -> None:
 
 def leaf_names(pki: LabPki) -> list[str]:
     cas = {"root-ca", "ecdsa-ca", "untrusted-ca", "rsa4096-root-ca", "rsa4096-intermediate-ca"}
-    return [name for name in pki.entries if name not in cas]
+    return [n for n in pki.entries if n not in cas and not n.startswith("filler-ca-")]
 
 
 def test_entry_set_is_complete(lab: Lab) -> None:
@@ -346,6 +356,7 @@ def test_entry_set_is_complete(lab: Lab) -> None:
             "untrusted-ca",
             "rsa4096-root-ca",
             "rsa4096-intermediate-ca",
+            *(f"filler-ca-{n:02d}" for n in range(1, 65)),
             *(f"gateway-{v.value}" for v in GatewayCertVariant),
             "machine-client1.example.test",
             "user-alice@example.test",
@@ -537,7 +548,7 @@ def test_concurrent_creation_yields_one_set(tmp_path: Path) -> None:
             process.join(timeout=60)
     assert [p.exitcode for p in processes] == [0] * workers
     assert sets[0] == sets[1] == sets[2]
-    assert len(sets[0]) == 17
+    assert len(sets[0]) == 17 + 64
     assert fingerprints(LabPki.load_or_create(tmp_path)) == sets[0]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 

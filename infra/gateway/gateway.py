@@ -31,11 +31,14 @@ class Gateway:
         certificate: PkiMaterial,
         ca: PkiMaterial,
         issuers: tuple[PkiMaterial, ...] = (),
+        extra_cas: tuple[PkiMaterial, ...] = (),
         build: BuildStatus | None = None,
     ) -> None:
         self.lab = lab
         self.spec = spec
         self.certificate = certificate
+        self.extra_cas = extra_cas
+        """Further CAs charon trusts (spec.filler_cas of the lab's filler roots)."""
         self.issuers = issuers
         """The CAs above the certificate, its root last. charon sends the intermediates as
         CERT payloads ("sending issuer cert") only when it can build its own chain up to a
@@ -83,6 +86,8 @@ class Gateway:
     def _load(self) -> None:
         session = self.daemon.session
         session.load_cert({"type": "X509", "flag": "CA", "data": self.ca.cert_pem})
+        for extra in self.extra_cas:
+            session.load_cert({"type": "X509", "flag": "CA", "data": extra.cert_pem})
         for issuer in self.issuers:
             if issuer.cert_pem == self.ca.cert_pem:
                 continue

@@ -110,6 +110,9 @@ class GatewaySpec:
     eap_secrets: tuple[EapSecret, ...] = ()
     fragment_size: int | None = None
     send_vendor_id: bool = False
+    filler_cas: int = 0
+    """How many unrelated CAs the gateway trusts besides the lab's (infra.pki FILLER_CAS):
+    each adds a 20-byte hash to the CERTREQ of its IKE_SA_INIT response."""
     retransmit_tries: int | None = None
     """strongswan.conf charon.retransmit_tries (with a 1 s first timeout); None: charon's 5
     tries over about 165 s, too long to watch a vanished client being given up on."""
@@ -167,6 +170,8 @@ def _validate(spec: GatewaySpec) -> None:
         raise SpecError("connections: a gateway needs at least one connection")
     if spec.fragment_size is not None and not 512 <= spec.fragment_size <= 65535:
         raise SpecError(f"fragment_size: {spec.fragment_size} is outside 512..65535")
+    if not 0 <= spec.filler_cas <= 64:
+        raise SpecError(f"filler_cas: {spec.filler_cas} is outside 0..64 (the lab has 64)")
     if spec.retransmit_tries is not None and not 0 <= spec.retransmit_tries <= 20:
         raise SpecError(f"retransmit_tries: {spec.retransmit_tries} is outside 0..20")
     pool_names = set()

@@ -20,9 +20,11 @@ from infra.pki.parameters import (
 )
 from infra.pki.plan import (
     ECDSA_CA,
+    FILLER_CAS,
     ROOT_CA,
     UNTRUSTED_CA,
     entry_specs,
+    filler_ca_entry,
     gateway_entry,
     generate_set,
     machine_entry,
@@ -157,6 +159,11 @@ class LabPki:
     def untrusted_ca(self) -> PkiMaterial:
         """RSA root that no test installs as trusted; issues the untrusted-ca variant."""
         return self._entries[UNTRUSTED_CA]
+
+    @property
+    def filler_cas(self) -> tuple[PkiMaterial, ...]:
+        """Unrelated P-256 roots for a gateway that trusts many CAs (plan.FILLER_CAS)."""
+        return tuple(self._entries[filler_ca_entry(n)] for n in range(1, FILLER_CAS + 1))
 
     @property
     def trusted_roots(self) -> tuple[PkiMaterial, ...]:

@@ -43,6 +43,17 @@ RSA4096_ROOT_CA_CN = "winterop RSA-4096 Root CA"
 RSA4096_INTERMEDIATE_CA_CN = "winterop RSA-4096 Intermediate CA"
 
 
+FILLER_CAS = 64
+"""Unrelated roots a gateway can be told to trust (GatewaySpec.filler_cas): charon sends a
+CERTREQ hash for every CA it trusts in its IKE_SA_INIT response, which RFC 7383 cannot
+fragment; 64 hashes (1280 bytes) push that response past a 1500-byte MTU, as loading a
+system CA bundle into charon does. P-256 keys, because only their number matters."""
+
+
+def filler_ca_entry(number: int) -> str:
+    return f"filler-ca-{number:02d}"
+
+
 def gateway_entry(variant: GatewayCertVariant) -> str:
     return f"gateway-{variant.value}"
 
@@ -151,6 +162,10 @@ def entry_specs(params: LabPkiParameters, now: datetime) -> list[EntrySpec]:
             issuer=RSA4096_ROOT_CA,
             identity=None,
             ca_cn=RSA4096_INTERMEDIATE_CA_CN,
+        ),
+        *(
+            _ca(filler_ca_entry(n), KeySpec.ECDSA_P256, f"winterop Filler CA {n:02d}")
+            for n in range(1, FILLER_CAS + 1)
         ),
         *_gateway_specs(params, now),
     ]
