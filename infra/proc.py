@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.errors import LabError
+
 
 @dataclass(frozen=True)
 class ProcessId:
@@ -92,7 +94,7 @@ def run(args: list[str], *, timeout: float = 30.0, input_text: str | None = None
     return done.stdout
 
 
-class CommandFailed(RuntimeError):
+class CommandFailed(LabError):
     """A helper command failed: carries the argument list, exit code and its own words."""
 
     def __init__(self, args: list[str], returncode: int | None, output: str) -> None:

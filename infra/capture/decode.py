@@ -42,6 +42,7 @@ from infra.capture.facts import (
     TrafficSelector,
     Transform,
 )
+from infra.errors import LabError
 
 Tree = dict[str, Any]
 PayloadList = list[tuple[int, Tree]]
@@ -58,7 +59,7 @@ _SEVERITY_WARN = 0x00600000
 _SEVERITY_ERROR = 0x00800000
 
 
-class DecodeError(RuntimeError):
+class DecodeError(LabError):
     """tshark could not read the capture.
 
     The message names the pcap and quotes tshark's error (key-table rows, which tshark echoes

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from infra.capture.sync import send_marker, wait_for_marker
+from infra.errors import LabError
 from infra.lab.lab import Lab
 from infra.lab.topology import Role
 
@@ -27,7 +28,7 @@ first fragment carries the UDP header a port filter matches; tshark needs them a
 reassemble the message."""
 
 
-class CaptureError(RuntimeError):
+class CaptureError(LabError):
     """tcpdump did not start or did not finish cleanly; carries its own words."""
 
 
@@ -95,6 +96,13 @@ class Capture:
         proc, self._proc = self._proc, None
         if proc is None:
             return self.pcap
+        if proc.poll() is not None:
+            self.lab.stop(proc)
+            size = self.pcap.stat().st_size if self.pcap.exists() else 0
+            raise CaptureError(
+                f"tcpdump in {self.lab.ns(self.role)} exited with status {proc.returncode} "
+                f"before the capture was stopped: the capture ends early ({size} bytes)"
+            )
         self._drain()
         proc.send_signal(signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):

@@ -22,13 +22,14 @@ import vici
 
 from infra.charon.config import CharonPaths, strongswan_conf
 from infra.charon.launch import charon_command
+from infra.errors import LabError
 from infra.gateway.builds import BUILDS, BuildStatus, status
 from infra.lab.lab import Lab
 from infra.lab.ownership import work_root
 from infra.lab.topology import Role
 
 
-class CharonError(RuntimeError):
+class CharonError(LabError):
     """charon did not start, died, or refused a VICI command; says what and why."""
 
 

@@ -17,11 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
 
+from infra.errors import LabError
+
 _REPLY = re.compile(r"^\[(\d+\.\d+)\] \d+ bytes from [^:]+: icmp_seq=(\d+)")
 _SUMMARY = re.compile(r"(\d+) packets transmitted, (\d+) received")
 
 
-class PingError(RuntimeError):
+class PingError(LabError):
     """ping could not run (not a lost packet: those are counted)."""
 
 

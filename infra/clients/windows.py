@@ -38,6 +38,7 @@ from infra.clients.protocol import (
     VpnProfile,
 )
 from infra.clients.windows_errors import windows_error
+from infra.errors import LabError
 from infra.pki.material import PkiMaterial
 from infra.windows import rasdial
 from infra.windows.inventory import Timeouts
@@ -56,7 +57,7 @@ _EAP_CASES = (AuthCase.EAP_TLS, AuthCase.EAP_MSCHAPV2)
 _LINK_LOCAL = ("fe80:", "169.254.")
 
 
-class WindowsHarnessError(RuntimeError):
+class WindowsHarnessError(LabError):
     """The VM could not do what the harness asked (not a VPN result): e.g. no dial ran."""
 
 

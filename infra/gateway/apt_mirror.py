@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from infra.errors import LabError
+
 SOURCES = Path("/etc/apt/sources.list")
 SOURCES_DIR = Path("/etc/apt/sources.list.d")
 OS_RELEASE = Path("/etc/os-release")
 
 
-class MirrorError(RuntimeError):
+class MirrorError(LabError):
     """No usable Debian archive in this machine's apt sources; says where it looked."""
 
 

@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.errors import LabError
 from infra.gateway.apt_mirror import MirrorError, debian_mirror
 from infra.gateway.builds import (
     BUILDS,
@@ -58,7 +59,7 @@ APT_OPTIONS = ('Acquire::Check-Valid-Until "false"',)
 RECORDED = ("charon-systemd", "libstrongswan", "libcharon-extra-plugins")
 
 
-class BuildError(RuntimeError):
+class BuildError(LabError):
     """mmdebstrap failed or produced no charon; carries the command's last output lines."""
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from infra.errors import LabError
+
 
 class ErrorCode(enum.IntEnum):
     """The virErrorNumber values this package tells apart."""
@@ -89,7 +91,7 @@ class VirtFault:
         return f"{self.call} failed on {self.uri}: {self.message} (libvirt error {self.code})"
 
 
-class PoolError(RuntimeError):
+class PoolError(LabError):
     """Base of every failure of the VM pool; `fault` holds libvirt's raw error if any."""
 
     def __init__(self, message: str, fault: VirtFault | None = None) -> None:

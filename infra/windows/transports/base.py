@@ -16,11 +16,12 @@ import time
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from infra.errors import LabError
 from infra.windows.result import ScriptResult, parse_script_output
 from infra.windows.script import PsScript
 
 
-class TransportError(Exception):
+class TransportError(LabError):
     """The script could not be run or its output not fetched (connection, auth, protocol).
 
     Messages name the script and the target, never a credential.
