@@ -11,8 +11,9 @@ import pytest
 
 from emulator.net.transport import Transport
 from infra.lab.faults import NON_FIRST_FRAGMENT_DROP, DropPattern
-from infra.lab.lab import Lab
+from infra.lab.lab import Lab, list_namespaces
 from infra.lab.topology import Role, TopologyKind
+from infra.proc import CommandFailed
 
 
 def test_pattern_describes_its_loss_and_writes_one_rule() -> None:
@@ -111,3 +112,32 @@ def test_large_datagrams_arrive_in_ip_fragments_until_they_are_dropped(lab: Lab)
     assert _received(lab, [1000, 3000, 1200]) == [1000, 1200]
     # 3000 bytes at MTU 1280: three fragments, two of them non-first.
     assert lab.dropped_ip_fragments() == {Role.GATEWAY: 2, Role.CLIENT: 0}
+
+
+def test_a_failed_bring_up_is_torn_down_and_tried_once_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An infrastructure step may be retried, boundedly: the lab's bring-up, twice at most."""
+    real_build = Lab._build
+    attempts: list[str] = []
+
+    def flaky(self: Lab) -> None:
+        attempts.append(self.name)
+        if len(attempts) == 1:
+            real_build(self)  # half a lab exists when the failure strikes
+            raise CommandFailed(["ip", "netns", "add"], 1, "Cannot create namespace")
+        real_build(self)
+
+    monkeypatch.setattr(Lab, "_build", flaky)
+    with Lab.up(TopologyKind.DIRECT, f"retry{os.getpid()}", "unit") as built:
+        assert len(attempts) == 2 and built.name == attempts[1]
+        assert built.retried and "Cannot create namespace" in built.retried[0]
+        leftovers = [n for n in list_namespaces() if attempts[0] in n]
+        assert leftovers == []
+
+    def broken(self: Lab) -> None:
+        raise CommandFailed(["nft", "-f", "-"], 1, "no nftables")
+
+    monkeypatch.setattr(Lab, "_build", broken)
+    with pytest.raises(CommandFailed, match="no nftables"):
+        Lab.up(TopologyKind.DIRECT, f"retry{os.getpid()}", "unit")

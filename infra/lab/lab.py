@@ -20,7 +20,7 @@ from typing import IO
 from infra.lab.faults import FRAGMENT_TABLE, NON_FIRST_FRAGMENT_DROP, TABLE, DropPattern
 from infra.lab.ownership import OwnerRecord
 from infra.lab.topology import NAT_RULESET, Role, TopologyKind, TopologyPlan, plan
-from infra.proc import ProcessId, run, stop_popen
+from infra.proc import CommandFailed, ProcessId, run, stop_popen
 
 _sequence = itertools.count(1)
 
@@ -37,6 +37,8 @@ class Lab:
         self.plan = topology
         self.record = record
         self._children: list[tuple[subprocess.Popen[bytes], ProcessId]] = []
+        self.retried: tuple[str, ...] = ()
+        """Why earlier attempts to bring this lab up failed (Lab.up), if any did."""
 
     @property
     def workdir(self) -> Path:
@@ -46,17 +48,31 @@ class Lab:
         return namespace_name(self.name, role)
 
     @classmethod
-    def up(cls, kind: TopologyKind, run_id: str, worker: str) -> Lab:
-        """Create the work directory, owner record and namespaces of a fresh lab."""
-        lab_name = f"{run_id}-{worker}-{os.getpid()}-{next(_sequence)}"
-        record = OwnerRecord.create(lab_name)
-        lab = cls(lab_name, plan(kind), record)
-        try:
-            lab._build()
-        except BaseException:
-            lab.down()
-            raise
-        return lab
+    def up(cls, kind: TopologyKind, run_id: str, worker: str, *, attempts: int = 2) -> Lab:
+        """Create the work directory, owner record and namespaces of a fresh lab.
+
+        A failed bring-up (a command of `ip` or `nft` failing: a lab error, infra.errors) is
+        torn down and tried again with a fresh name, ATTEMPTS times in all: an infrastructure
+        step may be retried, boundedly; an interop verdict never is. `retried` keeps the
+        causes of the attempts that failed, for the evidence."""
+        causes: list[str] = []
+        while True:
+            lab_name = f"{run_id}-{worker}-{os.getpid()}-{next(_sequence)}"
+            record = OwnerRecord.create(lab_name)
+            lab = cls(lab_name, plan(kind), record)
+            try:
+                lab._build()
+            except CommandFailed as exc:
+                lab.down()
+                causes.append(str(exc))
+                if len(causes) >= attempts:
+                    raise
+                continue
+            except BaseException:
+                lab.down()
+                raise
+            lab.retried = tuple(causes)
+            return lab
 
     def _build(self) -> None:
         for role in self.plan.roles:
