@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from emulator.net.transport import Transport
-from infra.lab.faults import NON_FIRST_FRAGMENT_DROP, DropPattern
+from infra.lab.faults import NON_FIRST_FRAGMENT_DROP, DropPattern, response_drop
 from infra.lab.lab import Lab, list_namespaces
 from infra.lab.topology import Role, TopologyKind
 from infra.proc import CommandFailed
@@ -141,3 +141,13 @@ def test_a_failed_bring_up_is_torn_down_and_tried_once_more(
     monkeypatch.setattr(Lab, "_build", broken)
     with pytest.raises(CommandFailed, match="no nftables"):
         Lab.up(TopologyKind.DIRECT, f"retry{os.getpid()}", "unit")
+
+
+def test_response_drop_matches_the_exchange_and_the_response_flag() -> None:
+    rules = response_drop(35)
+    # Byte 18 of the IKE header after UDP (8) and the non-ESP marker (4): bit 240; R flag:
+    # the third bit of byte 19.
+    assert "udp sport 4500 @th,240,8 35 @th,250,1 1 counter drop" in rules
+    assert "hook output" in rules
+    with pytest.raises(ValueError):
+        response_drop(256)

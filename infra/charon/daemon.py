@@ -151,6 +151,15 @@ class CharonDaemon:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    def crash(self) -> int | None:
+        """SIGKILL charon now, as a crash would end it (no Deletes, no clean-up of its own);
+        returns the PID it had. stop() afterwards only reaps what is left."""
+        if self._proc is None or self._proc.poll() is not None:
+            return None
+        self._proc.kill()
+        self._proc.wait()
+        return self._proc.pid
+
     def stop(self) -> None:
         """Close VICI, SIGTERM charon, wait, SIGKILL after 3 s."""
         if self._session is not None:

@@ -36,6 +36,10 @@ from infra.lab.topology import Role
 from infra.pki.material import PkiMaterial
 from infra.proc import CommandFailed
 
+CARRYING_TRAFFIC = frozenset({"INSTALLED", "UPDATING", "REKEYING", "REKEYED"})
+"""charon's CHILD SA states in which the SA is in the kernel and carries traffic: while it
+is being rekeyed (REKEYING, then REKEYED until the old SA is deleted) the tunnel is up."""
+
 
 class ReferenceClient:
     """charon-systemd in the lab's client namespace, driven over VICI."""
@@ -187,7 +191,7 @@ class ReferenceClient:
             if sa is None:
                 continue
             children = sa.get("child-sas", {})
-            installed = any(c.get("state") == "INSTALLED" for c in children.values())
+            installed = any(c.get("state") in CARRYING_TRAFFIC for c in children.values())
             return ClientState(
                 connected=sa.get("state") == "ESTABLISHED" and installed,
                 virtual_ips=tuple(sa.get("local-vips", [])),

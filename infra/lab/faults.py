@@ -75,3 +75,26 @@ active wherever conntrack is, e.g. the NAT namespace), or it would only ever see
 datagrams. Installed in the gateway and the client namespaces (their ingress, both
 directions of the path), tcpdump still records every fragment sent (AF_PACKET taps before
 netfilter), so the capture shows what was lost."""
+
+
+RESPONSE_TABLE = "winterop_responses"
+
+
+def response_drop(exchange: int) -> str:
+    """nft script dropping every IKE response of EXCHANGE the gateway sends on port 4500.
+
+    The IKE header follows the UDP header (8 bytes) and the non-ESP marker (4): its exchange
+    type is byte 18 of it and its flags byte 19, i.e. bits 240 and 248 of the transport
+    header. The output hook runs before tcpdump's tap on egress, so the capture shows none
+    of them: to the client the gateway answered nothing, which is what a gateway that dies
+    in the middle of the exchange does (suites/test_crashes.py)."""
+    if not 0 < exchange < 256:
+        raise ValueError(f"exchange type {exchange} is not one octet")
+    return (
+        f"table inet {RESPONSE_TABLE} {{\n"
+        "  chain output {\n"
+        "    type filter hook output priority filter; policy accept;\n"
+        f"    udp sport 4500 @th,240,8 {exchange} @th,250,1 1 counter drop\n"
+        "  }\n"
+        "}\n"
+    )

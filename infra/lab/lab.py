@@ -17,7 +17,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from infra.lab.faults import FRAGMENT_TABLE, NON_FIRST_FRAGMENT_DROP, TABLE, DropPattern
+from infra.lab.faults import (
+    FRAGMENT_TABLE,
+    NON_FIRST_FRAGMENT_DROP,
+    TABLE,
+    DropPattern,
+    response_drop,
+)
 from infra.lab.ownership import OwnerRecord
 from infra.lab.topology import NAT_RULESET, Role, TopologyKind, TopologyPlan, plan
 from infra.proc import CommandFailed, ProcessId, run, stop_popen
@@ -133,6 +139,10 @@ class Lab:
         """Lose every non-first IP fragment on the path, both directions (faults module)."""
         for role in (Role.GATEWAY, Role.CLIENT):
             self.exec(role, ["nft", "-f", "-"], input_text=NON_FIRST_FRAGMENT_DROP)
+
+    def silence_gateway(self, exchange: int) -> None:
+        """The gateway's responses of EXCHANGE never leave its namespace (faults module)."""
+        self.exec(Role.GATEWAY, ["nft", "-f", "-"], input_text=response_drop(exchange))
 
     def dropped_ip_fragments(self) -> dict[Role, int]:
         """Non-first fragments dropped so far, by the namespace they were dropped in."""
