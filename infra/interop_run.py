@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.auth_cases import AuthCase
-from infra.capture.decode import decode_capture
+from infra.capture.decode import ESP_TABLE, decode_capture
+from infra.capture.esp_keys import write_esp_table
 from infra.capture.facts import CaptureFacts
 from infra.capture.keys import write_decryption_table
 from infra.capture.tcpdump import Capture
@@ -108,6 +109,11 @@ class InteropRun:
         return self.lab.workdir / "ikev2_decryption_table"
 
     @property
+    def esp_table(self) -> Path:
+        """Wireshark's esp_sa table of the gateway's CHILD SAs (infra.capture.esp_keys)."""
+        return self.lab.workdir / ESP_TABLE
+
+    @property
     def pcap(self) -> Path:
         return self.lab.workdir / "capture.pcap"
 
@@ -183,7 +189,8 @@ class InteropRun:
                 self.capture.stop()
             with self.phases.phase("decode"):
                 write_decryption_table(self.gateway.log_path, self.key_table)
-                self._facts = decode_capture(self.pcap, self.key_table)
+                write_esp_table(self.gateway.log_path, self.esp_table)
+                self._facts = decode_capture(self.pcap, self.key_table, self.esp_table)
         return self._facts
 
     @property
@@ -222,9 +229,11 @@ class InteropRun:
         written = []
         if self.gateway is not None and self.gateway.log_path.exists():
             write_decryption_table(self.gateway.log_path, self.key_table)
+            write_esp_table(self.gateway.log_path, self.esp_table)
         for source, name in (
             (self.pcap, "capture.pcap"),
             (self.key_table, "ikev2_decryption_table"),
+            (self.esp_table, ESP_TABLE),
             (self.lab.workdir / "gateway" / "charon.log", "gateway.log"),
         ):
             if source.exists():

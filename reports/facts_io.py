@@ -21,6 +21,7 @@ from infra.capture.facts import (
     CpAttribute,
     Delete,
     EapFacts,
+    EspPacket,
     Identity,
     IkeMessage,
     Notify,
@@ -45,6 +46,7 @@ def facts_to_json(facts: CaptureFacts, *, decode_error: str | None = None) -> di
         "decode_error": decode_error,
         "esp_packets": facts.esp_packets,
         "malformed_frames": list(facts.malformed_frames),
+        "esp": [_plain(e) for e in facts.esp],
         "messages": [_plain(m) for m in facts.messages],
     }
 
@@ -82,11 +84,27 @@ def facts_from_json(data: Any) -> tuple[CaptureFacts, str | None]:
             messages=tuple(_message(m) for m in data["messages"]),
             esp_packets=int(data.get("esp_packets", 0)),
             malformed_frames=tuple(int(f) for f in data.get("malformed_frames", ())),
+            esp=tuple(_esp(e) for e in data.get("esp", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise FactsError(f"malformed message in capture facts: {exc!r}") from exc
     error = data.get("decode_error")
     return facts, (str(error) if error else None)
+
+
+def _esp(e: dict[str, Any]) -> EspPacket:
+    return EspPacket(
+        frame=int(e["frame"]),
+        time=float(e["time"]),
+        spi=str(e["spi"]),
+        src=str(e["src"]),
+        dst=str(e["dst"]),
+        decrypted=bool(e.get("decrypted", False)),
+        inner_src=str(e.get("inner_src", "")),
+        inner_dst=str(e.get("inner_dst", "")),
+        inner_protocol=str(e.get("inner_protocol", "")),
+        inner_detail=str(e.get("inner_detail", "")),
+    )
 
 
 def _b(text: Any) -> bytes:

@@ -33,6 +33,7 @@ from infra.capture.facts import (
     CpAttribute,
     Delete,
     EapFacts,
+    EspPacket,
     Identity,
     IkeMessage,
     Notify,
@@ -89,19 +90,41 @@ def tshark_key_options(rows: Sequence[str]) -> list[str]:
     return options
 
 
-def decode_capture(pcap: Path, decryption_table: Path | None) -> CaptureFacts:
-    """Decode PCAP, decrypting the IKE SAs whose keys DECRYPTION_TABLE holds (None: no keys)."""
+ESP_TABLE = "esp_sa"
+"""The ESP key table's file name, next to the IKE one (infra.capture.esp_keys)."""
+
+
+def decode_capture(
+    pcap: Path, decryption_table: Path | None, esp_table: Path | None = None
+) -> CaptureFacts:
+    """Decode PCAP, decrypting the IKE SAs whose keys DECRYPTION_TABLE holds (None: no keys)
+    and the ESP traffic of the CHILD SAs in ESP_TABLE (default: the `esp_sa` file next to
+    DECRYPTION_TABLE, if there is one)."""
     rows = _table_rows(pcap, decryption_table)
-    frames, failure = _read_frames(pcap, rows)
+    if esp_table is None and decryption_table is not None:
+        esp_table = decryption_table.with_name(ESP_TABLE)
+    esp_rows = _table_rows(pcap, esp_table) if esp_table and esp_table.exists() else []
+    options = tshark_key_options(rows) + esp_key_options(esp_rows)
+    frames, failure = _read_frames(pcap, options)
     if failure is not None and _decoder_lost(failure):
         # tshark ended by a signal, or its exit status was lost (not an error of its own):
         # decode once more, and report the second result, so a killed decoder is never
         # taken for a bad capture.
-        frames, failure = _read_frames(pcap, rows)
+        frames, failure = _read_frames(pcap, options)
     facts = _facts(frames)
     if failure is not None:
-        raise DecodeError(pcap, _redact(failure, rows), partial=facts)
+        raise DecodeError(pcap, _redact(failure, [*rows, *esp_rows]), partial=facts)
     return facts
+
+
+def esp_key_options(rows: Sequence[str]) -> list[str]:
+    """tshark arguments turning ESP decryption on with every `esp_sa` row."""
+    if not rows:
+        return []
+    options = ["-o", "esp.enable_encryption_decode:TRUE"]
+    for row in rows:
+        options += ["-o", f"uat:esp_sa:{row}"]
+    return options
 
 
 _ROOT_BANNER = 'Running as user "root" and group "root". This could be dangerous.'
@@ -144,7 +167,7 @@ class _Frame:
     layers: dict[str, Tree]
 
 
-def _read_frames(pcap: Path, rows: Sequence[str]) -> tuple[list[_Frame], str | None]:
+def _read_frames(pcap: Path, options: list[str]) -> tuple[list[_Frame], str | None]:
     """All frames tshark produced, and tshark's error if it failed (after those frames)."""
     if not pcap.is_file():
         raise DecodeError(pcap, "no such capture file")
@@ -153,7 +176,7 @@ def _read_frames(pcap: Path, rows: Sequence[str]) -> tuple[list[_Frame], str | N
         raise DecodeError(pcap, "empty file, not even a pcap header")
     _ensure_event_loop()
     capture = pyshark.FileCapture(
-        str(pcap), use_json=True, include_raw=True, custom_parameters=tshark_key_options(rows)
+        str(pcap), use_json=True, include_raw=True, custom_parameters=options
     )
     _reuse_tshark_version(capture)
     frames: list[_Frame] = []
@@ -199,7 +222,11 @@ def _frame(packet: Any) -> _Frame:
     info = _layer_tree(packet.frame_info)
     layers: dict[str, Tree] = {}
     for layer in packet.layers:
-        layers.setdefault(str(layer.layer_name), _layer_tree(layer))
+        # A repeated layer (the inner IP of decrypted ESP) is one pyshark layer with
+        # `duplicate_layers` (pyshark internal, like `_all_fields`): kept as "ip#2".
+        name = str(layer.layer_name)
+        for n, part in enumerate([layer, *getattr(layer, "duplicate_layers", [])], start=1):
+            layers.setdefault(name if n == 1 else f"{name}#{n}", _layer_tree(part))
     return _Frame(int(packet.number), float(info.get("frame.time_epoch", 0.0)), layers)
 
 
@@ -242,16 +269,69 @@ def _finish(capture: Any) -> tuple[int, str]:
 def _facts(frames: Sequence[_Frame]) -> CaptureFacts:
     messages: list[IkeMessage] = []
     malformed: list[int] = []
-    esp = 0
+    esp: list[EspPacket] = []
     for frame in frames:
         if "esp" in frame.layers:
-            esp += 1
+            esp.append(_esp_packet(frame))
         message, bad = _frame_message(frame)
         if message is not None:
             messages.append(message)
         if bad:
             malformed.append(frame.number)
-    return CaptureFacts(tuple(messages), esp, tuple(malformed))
+    return CaptureFacts(tuple(messages), len(esp), tuple(malformed), tuple(esp))
+
+
+_INNER_PROTOCOLS = (
+    ("dhcp", "dhcp"),
+    ("dns", "dns"),
+    ("icmpv6", "icmpv6"),
+    ("icmp", "icmp"),
+    ("tcp", "tcp"),
+    ("udp", "udp#2"),
+)
+"""(name, layer key) of what a decrypted ESP packet may carry, innermost first; the outer
+UDP (the encapsulation) is the first "udp" layer, an inner one "udp#2"."""
+
+
+def _esp_packet(frame: _Frame) -> EspPacket:
+    """An ESP frame: its SPI, and when tshark decrypted it, the inner addresses and the
+    innermost protocol it dissected (with a detail for ICMP and DHCP)."""
+    esp = frame.layers["esp"]
+    outer = frame.layers.get("ip") or frame.layers.get("ipv6") or {}
+    family = "ip" if "ip" in frame.layers else "ipv6"
+    inner_key = next((k for k in ("ip#2", "ipv6#2") if k in frame.layers), "")
+    inner = frame.layers.get(inner_key, {})
+    prefix = inner_key.split("#")[0]
+    decrypted = bool(inner_key)
+    protocol = (
+        next((n for n, key in _INNER_PROTOCOLS if key in frame.layers), "") if decrypted else ""
+    )
+    try:
+        detail = _inner_detail(frame, protocol)
+    except _UNEXPECTED_TREE:
+        detail = ""
+    return EspPacket(
+        frame=frame.number,
+        time=frame.time,
+        spi=str(_text(esp, "esp.spi") or ""),
+        src=str(_text(outer, f"{family}.src") or ""),
+        dst=str(_text(outer, f"{family}.dst") or ""),
+        decrypted=decrypted,
+        inner_src=str(_text(inner, f"{prefix}.src") or "") if decrypted else "",
+        inner_dst=str(_text(inner, f"{prefix}.dst") or "") if decrypted else "",
+        inner_protocol=protocol,
+        inner_detail=detail,
+    )
+
+
+def _inner_detail(frame: _Frame, protocol: str) -> str:
+    layer = frame.layers.get(protocol, {})
+    if protocol in ("icmp", "icmpv6"):
+        return f"type {_text(layer, f'{protocol}.type') or '?'}"
+    if protocol == "dhcp":
+        kind = _text(_dict(layer.get("dhcp.option.type_tree")), "dhcp.option.dhcp")
+        return f"message type {kind or '?'}"
+    return ""
 
 
 # What a tree in an unexpected shape raises in the accessors below.

@@ -264,6 +264,33 @@ class EapFacts:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EspPacket:
+    """One ESP frame (UDP-encapsulated on port 4500): outer addresses and SPI; when tshark
+    decrypted it with the gateway's CHILD SA keys, the inner packet's addresses and
+    innermost protocol ("icmp", "dhcp", ...) with a short detail."""
+
+    frame: int
+    time: float
+    spi: str
+    src: str
+    dst: str
+    decrypted: bool = False
+    inner_src: str = ""
+    inner_dst: str = ""
+    inner_protocol: str = ""
+    inner_detail: str = ""
+
+    def summary(self) -> str:
+        if not self.decrypted:
+            return f"ESP (SPI={self.spi}), not decrypted"
+        detail = f" {self.inner_detail}" if self.inner_detail else ""
+        return (
+            f"ESP (SPI={self.spi}): {self.inner_protocol.upper() or 'IP'}{detail} "
+            f"{self.inner_src} -> {self.inner_dst}"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class IkeMessage:
     """One IKE frame of the capture.
 
@@ -426,6 +453,8 @@ class CaptureFacts:
     messages: tuple[IkeMessage, ...] = ()
     esp_packets: int = 0
     malformed_frames: tuple[int, ...] = ()
+    esp: tuple[EspPacket, ...] = ()
+    """Every ESP frame; decrypted (with what was inside) when the esp_sa table had its SA."""
 
     def whole_messages(self) -> tuple[IkeMessage, ...]:
         """One entry per IKE message: unfragmented frames, plus for each fragmented message

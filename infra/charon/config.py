@@ -94,6 +94,7 @@ def strongswan_conf(
       flush_line = yes
       default = 1
       ike = 4
+      chd = 4
       mgr = 2
       cfg = 2
       knl = 2
