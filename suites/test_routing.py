@@ -1,0 +1,95 @@
+"""What goes through the tunnel: the gateway's own address, and another address of it.
+
+[SW-WC] (reference 8): with a full tunnel (Add-VpnConnection without -SplitTunneling, the
+gateway's traffic selector 0.0.0.0/0), Windows still sends traffic for the VPN server's own
+address, the IKE endpoint, outside the tunnel: a host route to it keeps the IKE packets
+themselves off the tunnel, and takes every other packet to that address along. Another
+address of the gateway inside the traffic selectors (here 198.19.1.1 on its loopback) is
+reached through the tunnel. Verdicts from the decrypted capture (infra.capture.esp_keys):
+which pings travelled inside ESP.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from expectations.windows.oracle import expect
+from fixtures.interop import StartInterop
+from fixtures.lifecycle import Measure
+from fixtures.matrix import emulated_cells, params, reference_cells, windows_cells
+from infra.auth_cases import AuthCase
+from infra.capture.facts import CaptureFacts
+from infra.cell import Cell
+from infra.clients.protocol import ClientKind
+from infra.lab.topology import TopologyKind
+from suites import ends
+
+DOCS = ["docs-recommended"]
+CASE_A = [AuthCase.MACHINE_CERT]
+TOPOLOGIES = [TopologyKind.DIRECT, TopologyKind.NAT]
+REFERENCE_PEER_THROUGH_TUNNEL = False
+"""charon with kernel-libipsec keeps traffic for its IKE peer out of the tunnel unless
+charon.plugins.kernel-libipsec.allow_peer_ts is set (its default: no): a route via the TUN
+device for the peer would also swallow the IKE packets (strongswan.conf documentation)."""
+
+CELLS = (
+    reference_cells(CASE_A, DOCS, TOPOLOGIES, variant="full-tunnel")
+    + emulated_cells(CASE_A, DOCS, TOPOLOGIES, variant="full-tunnel")
+    + windows_cells(CASE_A, DOCS, TOPOLOGIES, variant="full-tunnel")
+)
+
+
+def _tunnelled_pings(wire: CaptureFacts, destination: str) -> list[int]:
+    """Frames of decrypted ESP packets carrying an ICMP echo request to DESTINATION."""
+    return [
+        e.frame
+        for e in wire.esp
+        if e.decrypted and e.inner_dst == destination and e.inner_protocol == "icmp"
+    ]
+
+
+def _expected_through_tunnel(cell: Cell) -> tuple[bool, str]:
+    if cell.client_kind is ClientKind.REFERENCE:
+        return REFERENCE_PEER_THROUGH_TUNNEL, "kernel-libipsec's allow_peer_ts = no"
+    fact = expect(cell.profile, "gateway_address_through_tunnel")
+    return fact.as_bool(), fact.cite()
+
+
+@pytest.mark.routing
+@pytest.mark.parametrize("cell", params(CELLS))
+def test_gateway_address_bypasses_the_tunnel(
+    interop: StartInterop, measure: Measure, cell: Cell
+) -> None:
+    """The gateway's IKE address answers, outside the tunnel; another of its addresses
+    answers through it.
+
+    Expectation: a ping to the gateway's outside address (192.0.2.1, inside the 0.0.0.0/0
+    traffic selector) is answered and no ESP packet carries it (oracle
+    gateway_address_through_tunnel: false, documented); a ping to 198.19.1.1 (the gateway's
+    loopback, inside the selector) is answered through the tunnel: ESP carries it, decrypted
+    with the gateway's CHILD SA keys.
+    """
+    run = interop(cell)
+    assert run.client is not None
+    ends.assert_connected(run.connect())
+    outside = str(run.lab.plan.gateway_outside)
+    inside = str(run.lab.plan.protected_host)
+    ends.assert_reaches(run.client, inside)
+    reached_outside = run.client.reach(outside)
+    wire = run.wire()
+    through_inside = _tunnelled_pings(wire, inside)
+    through_outside = _tunnelled_pings(wire, outside)
+    measure("esp_frames_to_the_inside_address", through_inside)
+    measure("esp_frames_to_the_gateway_address", through_outside)
+    assert through_inside, (
+        f"expected the ping to {inside} inside ESP (decrypted); the ESP frames: "
+        + (", ".join(f"{e.frame}: {e.summary()}" for e in wire.esp) or "none")
+    )
+    assert reached_outside, f"expected the gateway's address {outside} to answer a ping"
+    expected, why = _expected_through_tunnel(cell)
+    observed = bool(through_outside)
+    assert observed == expected, (
+        f"expected the ping to the gateway's own address {outside} "
+        f"{'inside' if expected else 'outside'} the tunnel ({why}); observed it "
+        + (f"inside ESP in frames {through_outside}" if observed else "outside the tunnel")
+    )
