@@ -20,7 +20,8 @@ from fixtures.matrix import emulated_cells, params, reference_cells, windows_cel
 from infra.auth_cases import AuthCase
 from infra.capture.facts import CaptureFacts
 from infra.cell import Cell
-from infra.clients.protocol import ClientKind
+from infra.clients.protocol import ClientKind, CmdletRefused
+from infra.interop_run import PROFILE_NAME
 from infra.lab.topology import TopologyKind
 from suites import ends
 
@@ -93,3 +94,117 @@ def test_gateway_address_bypasses_the_tunnel(
         f"{'inside' if expected else 'outside'} the tunnel ({why}); observed it "
         + (f"inside ESP in frames {through_outside}" if observed else "outside the tunnel")
     )
+
+
+DUAL = [TopologyKind.DUAL_STACK]
+IPV6_CELLS = (
+    reference_cells(CASE_A, DOCS, DUAL, variant="ipv6-routes")
+    + emulated_cells(CASE_A, DOCS, DUAL, variant="ipv6-routes")
+    + windows_cells(CASE_A, DOCS, DUAL, variant="ipv6-routes")
+)
+NO_ROUTE_CMDLET = {
+    ClientKind.REFERENCE: "Add-VpnConnectionRoute is a Windows cmdlet; charon routes what the "
+    "negotiated selectors cover (test_no_ipv6_route_without_one shows it reaching IPv6 at once)",
+}
+GLOBAL_UNICAST = "2000::/3"
+
+
+def _tunnelled_pings6(wire: CaptureFacts, destination: str) -> list[int]:
+    return [
+        e.frame
+        for e in wire.esp
+        if e.decrypted and e.inner_dst == destination and e.inner_protocol == "icmpv6"
+    ]
+
+
+@pytest.mark.routing
+@pytest.mark.ipv6
+@pytest.mark.parametrize("cell", params(IPV6_CELLS))
+def test_no_ipv6_route_without_one(interop: StartInterop, measure: Measure, cell: Cell) -> None:
+    """Connected with a virtual IPv6 address, the client has no IPv6 route into the tunnel.
+
+    Expectation (oracle installs_ipv6_route: false, documented): a ping6 to 2001:db8:19::1
+    behind the gateway (inside its ::/0 selector) gets no answer and no ESP carries it, while
+    IPv4 works. The reference (charon routes its negotiated selectors) reaches it through
+    the tunnel: the gap is Windows'.
+    """
+    run = interop(cell)
+    assert run.client is not None
+    outcome = run.connect()
+    ends.assert_connected(outcome)
+    state = run.client.state(PROFILE_NAME)
+    measure("virtual_ips", state.virtual_ips)
+    assert any(":" in ip for ip in state.virtual_ips), (
+        f"expected a virtual IPv6 address from the pool; observed {state.virtual_ips}"
+    )
+    target = str(run.lab.plan.protected_host6)
+    ends.assert_reaches(run.client, str(run.lab.plan.protected_host))
+    reached = run.client.reach(target)
+    wire = run.wire()
+    tunnelled = _tunnelled_pings6(wire, target)
+    measure("esp_frames_with_the_ping6", tunnelled)
+    if cell.client_kind is ClientKind.REFERENCE:
+        expected, why = True, "charon installs routes for the negotiated ::/0 selector"
+    else:
+        fact = expect(cell.profile, "installs_ipv6_route")
+        expected, why = fact.as_bool(), fact.cite()
+    assert reached == expected and bool(tunnelled) == expected, (
+        f"expected the ping6 to {target} {'answered through' if expected else 'not routed into'}"
+        f" the tunnel ({why}); observed: {'answered' if reached else 'no answer'}, "
+        + (f"ESP frames {tunnelled}" if tunnelled else "no ESP carried it")
+    )
+
+
+@pytest.mark.routing
+@pytest.mark.ipv6
+@pytest.mark.parametrize("cell", params(IPV6_CELLS, inapplicable=NO_ROUTE_CMDLET))
+def test_vpn_route_2000_3_reaches_ipv6(interop: StartInterop, measure: Measure, cell: Cell) -> None:
+    """Add-VpnConnectionRoute 2000::/3 before dialling: global unicast IPv6 goes through.
+
+    Expectation (oracle vpn_route_2000_3_reaches_ipv6, documented): the ping6 to
+    2001:db8:19::1 is answered and travels inside ESP (decrypted: ICMPv6 echo request).
+    """
+    run = interop(cell)
+    assert run.client is not None
+    run.client.add_vpn_connection_route(PROFILE_NAME, GLOBAL_UNICAST)
+    ends.assert_connected(run.connect())
+    target = str(run.lab.plan.protected_host6)
+    reached = run.client.reach(target)
+    wire = run.wire()
+    tunnelled = _tunnelled_pings6(wire, target)
+    measure("esp_frames_with_the_ping6", tunnelled)
+    fact = expect(cell.profile, "vpn_route_2000_3_reaches_ipv6")
+    assert reached == fact.as_bool() and bool(tunnelled) == fact.as_bool(), (
+        f"expected the ping6 to {target} through the tunnel with {GLOBAL_UNICAST} routed "
+        f"({fact.cite()}); observed: {'answered' if reached else 'no answer'}, "
+        + (f"ESP frames {tunnelled}" if tunnelled else "no ESP carried it")
+    )
+
+
+@pytest.mark.routing
+@pytest.mark.ipv6
+@pytest.mark.parametrize("cell", params(IPV6_CELLS, inapplicable=NO_ROUTE_CMDLET))
+def test_vpn_route_ipv6_default_is_refused(
+    interop: StartInterop, measure: Measure, cell: Cell
+) -> None:
+    """Add-VpnConnectionRoute ::/0 is refused by the cmdlet.
+
+    Expectation (oracle vpn_route_refuses_ipv6_default, documented): CmdletRefused with
+    Windows' words (its text is not recorded; the cell keeps it), and 2000::/3 is still
+    accepted afterwards.
+    """
+    run = interop(cell)
+    assert run.client is not None
+    fact = expect(cell.profile, "vpn_route_refuses_ipv6_default")
+    try:
+        run.client.add_vpn_connection_route(PROFILE_NAME, "::/0")
+    except CmdletRefused as exc:
+        measure("refusal", exc.message)
+        refused = True
+    else:
+        refused = False
+    assert refused == fact.as_bool(), (
+        f"expected Add-VpnConnectionRoute ::/0 {'refused' if fact.as_bool() else 'accepted'} "
+        f"({fact.cite()}); it was {'refused' if refused else 'accepted'}"
+    )
+    run.client.add_vpn_connection_route(PROFILE_NAME, GLOBAL_UNICAST)

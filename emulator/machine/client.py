@@ -29,6 +29,7 @@ from infra.clients.ping import PingStream
 from infra.clients.protocol import (
     ClientKind,
     ClientState,
+    CmdletRefused,
     ConnectOutcome,
     Credentials,
     IPsecConfiguration,
@@ -41,6 +42,9 @@ from infra.pki.material import PkiMaterial
 
 ERROR_CANNOT_FIND_PHONEBOOK_ENTRY = 623
 ERROR_DNSNAME_NOT_RESOLVABLE = 868
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class MachineError(ValueError):
@@ -73,6 +77,8 @@ class EmulatedClient:
         self.stores = MachineStores(self.build.options.certreq_filler_roots)
         self.vpn_profiles: dict[str, VpnProfile] = {}
         self.policies: dict[str, CustomPolicy] = {}
+        self.vpn_routes: dict[str, list[IPNetwork]] = {}
+        """Add-VpnConnectionRoute prefixes per VPN profile, installed on connect."""
         self._connection: Connection | None = None
         self._key_rows: list[str] = []
         # Entered once, like IKEEXT starting at boot: dialling then costs no namespace switch.
@@ -144,6 +150,28 @@ class EmulatedClient:
             f"-PfsGroup {config.pfs_group}",
         )
 
+    def add_vpn_connection_route(self, name: str, prefix: str) -> None:
+        """Add-VpnConnectionRoute -ConnectionName NAME -DestinationPrefix PREFIX."""
+        if name not in self.vpn_profiles:
+            raise MachineError(f"Add-VpnConnectionRoute: no VPN connection {name!r}")
+        try:
+            network = ipaddress.ip_network(prefix, strict=True)
+        except ValueError as exc:
+            raise CmdletRefused("Add-VpnConnectionRoute", f"{prefix!r}: {exc}") from None
+        refused = {ipaddress.ip_network(p) for p in self.build.options.vpn_route_refused_prefixes}
+        if network in refused:
+            raise CmdletRefused(
+                "Add-VpnConnectionRoute",
+                f"the destination prefix {network} is refused (profile option "
+                "vpn_route_refused_prefixes, reference 8)",
+            )
+        routes = self.vpn_routes.setdefault(name, [])
+        if network not in routes:
+            routes.append(network)
+        self.log.line(
+            "CFG", f"Add-VpnConnectionRoute -ConnectionName {name!r} -DestinationPrefix {network}"
+        )
+
     def set_registry_value(self, name: str, value: int) -> None:
         try:
             self.registry.set(name, value)
@@ -186,6 +214,7 @@ class EmulatedClient:
                 config,
                 self.log,
                 split_tunneling=profile.split_tunneling,
+                routes=tuple(self.vpn_routes.get(name, ())),
             )
         except ConnectError as exc:
             return self._failed(exc.code, exc.reason, start)

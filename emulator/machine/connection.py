@@ -39,6 +39,9 @@ def _endpoints(server: IPAddress) -> tuple[Transport, TunDevice]:
         raise
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 class Connection:
     def __init__(
         self,
@@ -49,11 +52,14 @@ class Connection:
         log: ClientLog,
         *,
         split_tunneling: bool,
+        routes: tuple[IPNetwork, ...] = (),
     ) -> None:
         self.name = name
         self.server = server
         self.log = log
         self.split_tunneling = split_tunneling
+        self.routes = routes
+        """The profile's Add-VpnConnectionRoute prefixes: installed with the interface."""
         if netns is None:
             self.transport, self.tun = _endpoints(server)
         else:
@@ -100,6 +106,7 @@ class Connection:
                 ipv4=config.ipv4 if isinstance(config.ipv4, ipaddress.IPv4Address) else None,
                 ipv6=config.ipv6,
                 split_tunneling=self.split_tunneling,
+                extra=self.routes,
             )
         except TunError as exc:
             self.session.disconnect(5)

@@ -87,8 +87,14 @@ class TunDevice:
         ipv4: ipaddress.IPv4Address | None,
         ipv6: ipaddress.IPv6Address | None,
         split_tunneling: bool,
+        extra: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (),
     ) -> tuple[str, ...]:
-        """Bring the device up with the virtual IPs and Windows' routes; return the routes."""
+        """Bring the device up with the virtual IPs and Windows' routes; return the routes.
+
+        Windows' own: the classful route of the virtual IPv4 (split tunnel), or the two
+        halves of 0.0.0.0/0 plus a host route to the server outside (full tunnel); never an
+        IPv6 route (reference 8). EXTRA (Add-VpnConnectionRoute) go to the device, from the
+        virtual IP of their family; one without such an address is skipped and noted."""
         rtnl, ifindex, ifname = self._rtnl, self.ifindex, self.ifname
         routes: list[str] = []
         try:
@@ -113,6 +119,13 @@ class TunDevice:
                 for half in ("0.0.0.0/1", "128.0.0.0/1"):
                     rtnl.add_route(ipaddress.IPv4Network(half), ifindex, source=ipv4)
                     routes.append(f"{half} dev {ifname} src {ipv4}")
+            for prefix in extra:
+                source = ipv4 if prefix.version == 4 else ipv6
+                if source is None:
+                    routes.append(f"{prefix} skipped (no virtual IPv{prefix.version})")
+                    continue
+                rtnl.add_route(prefix, ifindex, source=source)
+                routes.append(f"{prefix} dev {ifname} src {source}")
         except OSError as exc:
             raise TunError(exc.errno, f"configuring {ifname}: {exc.strerror or exc}") from None
         self.routes = tuple(routes)

@@ -137,6 +137,10 @@ def _check_value(path: str, value: Any, hint: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise ProfileError(f"{path}: expected a number >= 0, got {value!r}")
         return float(value)
+    if hint is str:
+        if not isinstance(value, str) or not value.strip():
+            raise ProfileError(f"{path}: expected a non-empty string, got {value!r}")
+        return value
     if origin is typing.Literal:
         choices = typing.get_args(hint)
         if value not in choices:

@@ -194,6 +194,10 @@ class ProfileOptions:
     fragment_fit_path_mtu: bool = field(
         metadata=_m("5", "shrink fragments below fragment_ciphertext_len to fit the path MTU")
     )
+    # --- routing ---
+    vpn_route_refused_prefixes: tuple[str, ...] = field(
+        metadata=_m("8", "prefixes Add-VpnConnectionRoute refuses")
+    )
     # --- liveness ---
     dpd_intervals_s: tuple[float, ...] = field(
         metadata=_m("7", "gaps between the client's empty INFORMATIONAL requests; the last repeats")

@@ -299,7 +299,9 @@ def _esp_packet(frame: _Frame) -> EspPacket:
     esp = frame.layers["esp"]
     outer = frame.layers.get("ip") or frame.layers.get("ipv6") or {}
     family = "ip" if "ip" in frame.layers else "ipv6"
-    inner_key = next((k for k in ("ip#2", "ipv6#2") if k in frame.layers), "")
+    # The inner packet: the second IP layer, of either family (IPv6 in IPv4 is "ipv6").
+    other = "ipv6" if family == "ip" else "ip"
+    inner_key = next((k for k in (f"{family}#2", other) if k in frame.layers), "")
     inner = frame.layers.get(inner_key, {})
     prefix = inner_key.split("#")[0]
     decrypted = bool(inner_key)

@@ -25,6 +25,16 @@ class ClientKind(enum.StrEnum):
     REFERENCE = "reference"
 
 
+class CmdletRefused(Exception):
+    """A Windows cmdlet refused its arguments: Windows' own answer (a result the suites grade,
+    e.g. Add-VpnConnectionRoute with ::/0), not a failure of the harness."""
+
+    def __init__(self, cmdlet: str, message: str) -> None:
+        super().__init__(f"{cmdlet}: {message}")
+        self.cmdlet = cmdlet
+        self.message = message
+
+
 class NotSupportedByClient(NotImplementedError):
     """The client kind cannot do this at all (not a failure of the system under test)."""
 
@@ -140,6 +150,10 @@ class WindowsClient(Protocol):
 
     def set_ipsec_configuration(self, name: str, config: IPsecConfiguration | None) -> None:
         """Set-VpnConnectionIPsecConfiguration; None means -RevertToDefault."""
+
+    def add_vpn_connection_route(self, name: str, prefix: str) -> None:
+        """Add-VpnConnectionRoute: PREFIX is routed into the tunnel while NAME is connected
+        (installed on connect, removed on disconnect); CmdletRefused if Windows refuses it."""
 
     def set_registry_value(self, name: str, value: int) -> None:
         """A RasMan\\Parameters DWORD (e.g. NegotiateDH2048_AES256), with its service restart."""

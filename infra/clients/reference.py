@@ -36,6 +36,10 @@ from infra.lab.topology import Role
 from infra.pki.material import PkiMaterial
 from infra.proc import CommandFailed
 
+NO_ROUTE_CMDLET = (
+    "Add-VpnConnectionRoute is a Windows cmdlet; charon routes what the negotiated traffic "
+    "selectors cover (its own routing table 220), with no per-connection route list"
+)
 CARRYING_TRAFFIC = frozenset({"INSTALLED", "UPDATING", "REKEYING", "REKEYED"})
 """charon's CHILD SA states in which the SA is in the kernel and carries traffic: while it
 is being rekeyed (REKEYING, then REKEYED until the old SA is deleted) the tunnel is up."""
@@ -78,6 +82,9 @@ class ReferenceClient:
     def add_vpn_connection(self, profile: VpnProfile) -> None:
         self._profiles[profile.name] = profile
 
+    def add_vpn_connection_route(self, name: str, prefix: str) -> None:
+        raise NotSupportedByClient(self.kind, "add_vpn_connection_route", NO_ROUTE_CMDLET)
+
     def set_ipsec_configuration(self, name: str, config: IPsecConfiguration | None) -> None:
         raise NotSupportedByClient(
             self.kind, "set_ipsec_configuration", "Windows policy names have no charon mapping"
@@ -117,12 +124,14 @@ class ReferenceClient:
         return {
             "version": "2",
             "remote_addrs": [profile.server_address],
-            "vips": ["0.0.0.0"],
+            # Windows asks for both families (CP ADDR and ADDR6); the reference does too
+            # where the lab carries IPv6, and only there, so IPv4 labs keep its old requests.
+            "vips": ["0.0.0.0", "::"] if self.lab.plan.ipv6 else ["0.0.0.0"],
             "local": local,
             "remote": {"auth": "pubkey", "id": "%any"},
             "children": {
                 profile.name: {
-                    "remote_ts": ["0.0.0.0/0"],
+                    "remote_ts": ["0.0.0.0/0", "::/0"] if self.lab.plan.ipv6 else ["0.0.0.0/0"],
                     "esp_proposals": ["default"],
                     **self._child_timers(),
                 }

@@ -31,6 +31,7 @@ from infra.clients.ping import PingStream
 from infra.clients.protocol import (
     ClientKind,
     ClientState,
+    CmdletRefused,
     ConnectOutcome,
     Credentials,
     IPsecConfiguration,
@@ -42,9 +43,19 @@ from infra.errors import LabError
 from infra.pki.material import PkiMaterial
 from infra.windows import rasdial
 from infra.windows.inventory import Timeouts
-from infra.windows.result import JsonValue, ScriptOutputError, ScriptResult
+from infra.windows.result import JsonValue, ScriptFailedError, ScriptOutputError, ScriptResult
 from infra.windows.script import PsScript
-from infra.windows.scripts import certificates, dial, ipsec, logs, profile, reach, registry, state
+from infra.windows.scripts import (
+    certificates,
+    dial,
+    ipsec,
+    logs,
+    profile,
+    reach,
+    registry,
+    routes,
+    state,
+)
 from infra.windows.scripts.eap import EapMsChapV2, EapTls
 from infra.windows.transports.base import Transport
 
@@ -295,6 +306,13 @@ class WindowsVmClient:
                         f"Windows read back different values: {differs}",
                     )
                 )
+
+    def add_vpn_connection_route(self, name: str, prefix: str) -> None:
+        """Add-VpnConnectionRoute on the VM; Windows' own refusal becomes CmdletRefused."""
+        try:
+            self._data(routes.add_vpn_connection_route(name, prefix))
+        except ScriptFailedError as exc:
+            raise CmdletRefused("Add-VpnConnectionRoute", exc.error.message) from exc
 
     def set_registry_value(self, name: str, value: int) -> None:
         if name == registry.NEGOTIATE_DH2048_AES256:

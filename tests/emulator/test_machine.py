@@ -28,6 +28,7 @@ from emulator.sa.names import proposal_name
 from expectations.windows.oracle import expect
 from infra.auth_cases import AuthCase
 from infra.clients.protocol import (
+    CmdletRefused,
     EncryptionLevel,
     IPsecConfiguration,
     NotSupportedByClient,
@@ -351,3 +352,22 @@ def test_missing_machine_certificate_is_13806_before_any_packet() -> None:
     outcome = client.connect("vpn")
     assert outcome.error is not None and outcome.error.code == 13806
     assert not any("sending packet" in line for line in client.log.lines)
+
+
+# --- Add-VpnConnectionRoute --------------------------------------------------------------
+
+
+def test_vpn_connection_routes_are_kept_per_profile_and_the_refused_prefix_is_refused() -> None:
+    client = EmulatedClient("win10-22h2", namespace=None)
+    with pytest.raises(MachineError, match="no VPN connection"):
+        client.add_vpn_connection_route("vpn", "2000::/3")
+    client.add_vpn_connection(VpnProfile("vpn", "192.0.2.1", AuthCase.MACHINE_CERT))
+    client.add_vpn_connection_route("vpn", "2000::/3")
+    client.add_vpn_connection_route("vpn", "2000::/3")
+    client.add_vpn_connection_route("vpn", "198.18.0.0/15")
+    assert [str(n) for n in client.vpn_routes["vpn"]] == ["2000::/3", "198.18.0.0/15"]
+    with pytest.raises(CmdletRefused, match="::/0 is refused"):
+        client.add_vpn_connection_route("vpn", "::/0")
+    with pytest.raises(CmdletRefused, match="has host bits set"):
+        client.add_vpn_connection_route("vpn", "198.18.0.1/15")
+    assert any("Add-VpnConnectionRoute" in line for line in client.log.lines)

@@ -248,11 +248,17 @@ def test_registry_dword_refuses(key: str, name: str, services: tuple[str, ...]) 
 
 @pytest.mark.parametrize(
     ("prefix", "metric"),
-    [("::/0", None), ("198.18.0.1/15", None), ("not-a-prefix", None), ("10.0.0.0/8", -1)],
+    [("198.18.0.1/15", None), ("not-a-prefix", None), ("10.0.0.0/8", -1)],
 )
 def test_route_refuses(prefix: str, metric: int | None) -> None:
     with pytest.raises(ValueError):
         add_vpn_connection_route("sw", prefix, route_metric=metric)
+
+
+def test_route_sends_the_default_prefix_for_windows_to_refuse() -> None:
+    """::/0 goes to the VM: Windows' own refusal is the verdict (CmdletRefused), not ours."""
+    script = add_vpn_connection_route("sw", "::/0")
+    assert "::/0" in script.text
 
 
 @pytest.mark.parametrize(

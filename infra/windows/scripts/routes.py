@@ -45,16 +45,14 @@ def add_vpn_connection_route(
 ) -> PsScript:
     """Add `destination_prefix` (CIDR, host bits zero) to profile `name`.
 
-    `::/0` is refused: the cmdlet rejects it (windows-driving.md section 3.4); use
-    `2000::/3` for an IPv6 "default" route through the tunnel.
+    Windows refuses `::/0` (windows-driving.md section 3.4; use `2000::/3` for an IPv6
+    "default" route): the script sends it anyway, so that a VM shows Windows' own error.
     """
     _check.text("destination_prefix", destination_prefix, max_len=64, single_line=True)
     try:
         network = ipaddress.ip_network(destination_prefix, strict=True)
     except ValueError as exc:
         raise ValueError(f"destination_prefix is not a CIDR prefix: {exc}") from None
-    if network == ipaddress.ip_network("::/0"):
-        raise ValueError("Add-VpnConnectionRoute refuses ::/0; use 2000::/3 instead")
     if route_metric is not None:
         _check.integer("route_metric", route_metric, 0, _MAX_UINT32)
     return build_script(
