@@ -40,12 +40,24 @@ class Snippet:
 
 
 @dataclass
+class Avoid:
+    """A gateway setting (or path) a negative test showed this build failing with."""
+
+    test: str
+    setting: str
+    outcome: str
+    view: CellView
+
+
+@dataclass
 class Recommendation:
     kind: str
     profile: str
     lines: list[Line]
     snippets: list[Snippet]
     not_passing: list[CellView]
+    avoid: list[Avoid] = field(default_factory=list)
+    """What not to do: negative tests that passed (the client failed as documented)."""
 
     @property
     def page(self) -> str:
@@ -80,9 +92,25 @@ def _for_build(kind: str, profile: str, views: list[CellView]) -> Recommendation
     lines += _group(passing, "Fragmentation", _fragmentation)
     lines += _group(passing, "Topology", lambda v: [(v.record.cell.topology, _nat(v))])
     lines += _group(passing, "charon plugin", _plugins)
-    return Recommendation(
-        kind, profile, lines, _snippets(passing), [v for v in mine if v not in passing]
-    )
+    avoid = [
+        _avoid(v)
+        for v in mine
+        if v.record.outcome is Outcome.PASSED and "negative" in v.record.test.markers
+    ]
+    not_passing = [v for v in mine if v.record.outcome is not Outcome.PASSED]
+    return Recommendation(kind, profile, lines, _snippets(passing), not_passing, avoid)
+
+
+def _avoid(view: CellView) -> Avoid:
+    record = view.record
+    windows = record.windows
+    if windows is None or windows.connected:
+        outcome = "the behaviour the test documents (see the cell)"
+    else:
+        outcome = f"fails with {windows.error} {windows.symbol}".strip()
+    setting = record.cell.variant or record.cell.preset
+    test = record.test.summary or record.test.function
+    return Avoid(test, f"{setting} ({record.cell.topology})", outcome, view)
 
 
 Setting = tuple[str, str]
