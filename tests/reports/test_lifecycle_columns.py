@@ -59,6 +59,17 @@ def test_a_negative_test_backs_no_recommendation() -> None:
     assert rekey and rekey[0].detail.endswith("topology")
 
 
+def test_a_passing_negative_test_is_a_setting_to_avoid_not_a_failure() -> None:
+    negative = _view("test_ip_fragments_dropped", ("fragmentation", "negative"))
+    failed = replace(negative, record=replace(negative.record, outcome=Outcome.FAILED))
+    (recommendation,) = recommendations([negative, failed])
+    assert [a.view for a in recommendation.avoid] == [negative]
+    assert recommendation.not_passing == [failed]
+    (avoid,) = recommendation.avoid
+    assert negative.record.cell.topology in avoid.setting
+    assert avoid.test
+
+
 def test_cell_page_shows_what_the_test_measured(tmp_path: Path) -> None:
     source = tmp_path / "results"
     _, loaded = _passing()
