@@ -141,6 +141,14 @@ def _forced_on_unsupported(cell: Cell) -> bool:
     return path.mode is Fragmentation.FORCE and not _client_announces(cell)
 
 
+def _lost_fragments_error(cell: Cell) -> tuple[int, str]:
+    """The error of a dial whose IKE messages were lost in IP fragments, and its source."""
+    if cell.client_kind is ClientKind.REFERENCE:
+        return 809, "charon gives up after its retransmissions"
+    fact = expect(cell.profile, "ip_fragments_dropped_error")
+    return fact.as_int(), fact.cite()
+
+
 def _spec(cell: Cell, eap: LabCredentials, path: Path) -> GatewaySpec:
     spec = docs_recommended(cell.auth, (eap.secret(),))
     conns = tuple(replace(c, fragmentation=path.mode) for c in spec.connections)
@@ -348,11 +356,7 @@ def test_ip_fragments_dropped(
             f"{m.summary()} in {m.ip_fragments} IP fragments (frame {m.frame})" for m in split
         )
         return
-    if cell.client_kind is ClientKind.REFERENCE:
-        error, why = 809, "charon gives up after its retransmissions"
-    else:
-        fact = expect(cell.profile, "ip_fragments_dropped_error")
-        error, why = fact.as_int(), fact.cite()
+    error, why = _lost_fragments_error(cell)
     ends.assert_failed_with(outcome, error, why=why)
     assert sum(dropped.values()) > 0, "expected non-first IP fragments to be dropped"
     gateway_log = run.gateway.log_path.read_text() if run.gateway is not None else ""
@@ -437,11 +441,8 @@ def test_long_certreq_in_ike_sa_init(
         return
     if cell.client_kind is ClientKind.REFERENCE and not certreq.send_certreq:
         error, why = REFERENCE_UNASKED, "charon sends its certificate only when asked"
-    elif cell.client_kind is ClientKind.REFERENCE:
-        error, why = 809, "charon gives up after its retransmissions"
     else:
-        fact = expect(cell.profile, "ip_fragments_dropped_error")
-        error, why = fact.as_int(), fact.cite()
+        error, why = _lost_fragments_error(cell)
     ends.assert_failed_with(outcome, error, why=why)
     if certreq.send_certreq:
         assert responses and all(m.ip_fragments > 1 for m in responses), (

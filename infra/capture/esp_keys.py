@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_LINE = re.compile(r"^\S+ (\d+)\[\w+\] <(?:[^|>]*\|)?(\d+)> (.*)$")
+from infra.capture.keys import LOG_LINE, HexDumps
+
 _PROPOSAL = re.compile(r"selected proposal: ESP:(\S+)")
 _KEY = re.compile(r"(encryption|integrity) (initiator|responder) key => (\d+) bytes")
-_HEXDUMP = re.compile(r"^\s*\d+: ((?:[0-9A-F]{2} {1,2})+)")
 _ESTABLISHED = re.compile(
     r"CHILD_SA \S+\{\d+\} established with SPIs ([0-9a-f]{8})_i ([0-9a-f]{8})_o"
 )
@@ -95,21 +95,15 @@ def parse_child_sas(text: str) -> list[ChildSaKeys]:
     building: dict[int, ChildSaKeys] = {}
     proposal: dict[int, str] = {}
     started_by_gateway: dict[int, bool] = {}
-    dumping: dict[str, tuple[ChildSaKeys, str, int]] = {}
+    dumps = HexDumps()
     done: list[ChildSaKeys] = []
     for line in text.splitlines():
-        parsed = _LINE.match(line)
+        parsed = LOG_LINE.match(line)
         if parsed is None:
             continue
         thread, context, rest = parsed.group(1), int(parsed.group(2)), parsed.group(3)
-        if thread in dumping:
-            child, name, size = dumping.pop(thread)
-            dump = _HEXDUMP.match(rest)
-            if dump:
-                child.keys[name] += bytes.fromhex(dump.group(1))
-                if len(child.keys[name]) < size:
-                    dumping[thread] = (child, name, size)
-                continue
+        if dumps.feed(thread, rest):
+            continue
         if _GATEWAY_STARTS.search(rest):
             started_by_gateway[context] = True
         elif _CLIENT_STARTS.search(rest):
@@ -124,8 +118,7 @@ def parse_child_sas(text: str) -> list[ChildSaKeys]:
                     proposal=proposal.get(context, ""),
                     gateway_started=started_by_gateway.get(context, False),
                 )
-            current.keys[name] = b""
-            dumping[thread] = (current, name, int(m.group(3)))
+            dumps.start(thread, current.keys, name, int(m.group(3)))
         elif m := _ESTABLISHED.search(rest):
             finished = building.pop(context, None)
             if finished is not None:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_LINE = re.compile(r"^\S+ (\d+)\[\w+\] <(?:[^|>]*\|)?(\d+)> (.*)$")
+LOG_LINE = re.compile(r"^\S+ (\d+)\[\w+\] <(?:[^|>]*\|)?(\d+)> (.*)$")
 _CHECKIN = re.compile(r"checkin IKEv2 SA .*\[(\d+)\] with SPIs ([0-9a-f]{16})_i ([0-9a-f]{16})_r")
 _PROPOSAL = re.compile(r"selected proposal: IKE:(\S+)")
 _SECRET = re.compile(r"(Sk_ei|Sk_er|Sk_ai|Sk_ar) secret => (\d+) bytes")
@@ -91,6 +91,32 @@ class IkeSaKeys:
         )
 
 
+class HexDumps:
+    """Follows charon's multi-line hex dumps ("<name> => N bytes @ 0x..." then lines of
+    "   0: 0A 1B ...") per logging thread, since several threads' lines interleave; the
+    bytes go into the dict and key they were started for."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, tuple[dict[str, bytes], str, int]] = {}
+
+    def start(self, thread: str, into: dict[str, bytes], name: str, size: int) -> None:
+        into[name] = b""
+        self._open[thread] = (into, name, size)
+
+    def feed(self, thread: str, rest: str) -> bool:
+        """True when REST was a line of THREAD's open dump (and is consumed)."""
+        if thread not in self._open:
+            return False
+        into, name, size = self._open.pop(thread)
+        dump = _HEXDUMP.match(rest)
+        if not dump:
+            return False
+        into[name] += bytes.fromhex(dump.group(1))
+        if len(into[name]) < size:
+            self._open[thread] = (into, name, size)
+        return True
+
+
 def parse_charon_log(text: str) -> list[IkeSaKeys]:
     """Every IKE SA whose keys the log shows, in order of their check-in.
 
@@ -103,20 +129,14 @@ def parse_charon_log(text: str) -> list[IkeSaKeys]:
     checked_in: dict[int, IkeSaKeys] = {}
     building: dict[int, IkeSaKeys] = {}
     proposal: dict[int, str] = {}
-    dumping: dict[str, tuple[IkeSaKeys, str, int]] = {}
+    dumps = HexDumps()
     for line in text.splitlines():
-        parsed = _LINE.match(line)
+        parsed = LOG_LINE.match(line)
         if parsed is None:
             continue
         thread, context, rest = parsed.group(1), int(parsed.group(2)), parsed.group(3)
-        if thread in dumping:
-            keys, name, size = dumping.pop(thread)
-            dump = _HEXDUMP.match(rest)
-            if dump:
-                keys.secrets[name] += bytes.fromhex(dump.group(1))
-                if len(keys.secrets[name]) < size:
-                    dumping[thread] = (keys, name, size)
-                continue
+        if dumps.feed(thread, rest):
+            continue
         if m := _PROPOSAL.search(rest):
             proposal[context] = m.group(1)
         elif m := _SECRET.search(rest):
@@ -125,8 +145,7 @@ def parse_charon_log(text: str) -> list[IkeSaKeys]:
                 keys = IkeSaKeys(context)
             keys.proposal = proposal.get(context, "")
             building[context] = keys
-            keys.secrets[m.group(1)] = b""
-            dumping[thread] = (keys, m.group(1), int(m.group(2)))
+            dumps.start(thread, keys.secrets, m.group(1), int(m.group(2)))
         elif (m := _CHECKIN.search(rest)) and m.group(3) != "0" * 16:
             keys = building.get(context, IkeSaKeys(context))
             if {"Sk_ei", "Sk_er"} <= keys.secrets.keys():
