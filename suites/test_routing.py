@@ -21,7 +21,7 @@ from infra.auth_cases import AuthCase
 from infra.capture.facts import CaptureFacts
 from infra.cell import Cell
 from infra.clients.protocol import ClientKind, CmdletRefused
-from infra.interop_run import PROFILE_NAME
+from infra.interop_run import PROFILE_NAME, InteropRun
 from infra.lab.topology import TopologyKind
 from suites import ends
 
@@ -109,12 +109,25 @@ NO_ROUTE_CMDLET = {
 GLOBAL_UNICAST = "2000::/3"
 
 
-def _tunnelled_pings6(wire: CaptureFacts, destination: str) -> list[int]:
-    return [
+def _ping6(run: InteropRun, measure: Measure) -> tuple[str, bool, list[int]]:
+    """Ping 2001:db8:19::1 from the connected client: (target, answered, the ESP frames
+    that carried it, decrypted), recorded in the cell's measurements."""
+    assert run.client is not None
+    target = str(run.lab.plan.protected_host6)
+    reached = run.client.reach(target)
+    tunnelled = [
         e.frame
-        for e in wire.esp
-        if e.decrypted and e.inner_dst == destination and e.inner_protocol == "icmpv6"
+        for e in run.wire().esp
+        if e.decrypted and e.inner_dst == target and e.inner_protocol == "icmpv6"
     ]
+    measure("esp_frames_with_the_ping6", tunnelled)
+    return target, reached, tunnelled
+
+
+def _observed(reached: bool, tunnelled: list[int]) -> str:
+    return f"observed: {'answered' if reached else 'no answer'}, " + (
+        f"ESP frames {tunnelled}" if tunnelled else "no ESP carried it"
+    )
 
 
 @pytest.mark.routing
@@ -137,12 +150,8 @@ def test_no_ipv6_route_without_one(interop: StartInterop, measure: Measure, cell
     assert any(":" in ip for ip in state.virtual_ips), (
         f"expected a virtual IPv6 address from the pool; observed {state.virtual_ips}"
     )
-    target = str(run.lab.plan.protected_host6)
     ends.assert_reaches(run.client, str(run.lab.plan.protected_host))
-    reached = run.client.reach(target)
-    wire = run.wire()
-    tunnelled = _tunnelled_pings6(wire, target)
-    measure("esp_frames_with_the_ping6", tunnelled)
+    target, reached, tunnelled = _ping6(run, measure)
     if cell.client_kind is ClientKind.REFERENCE:
         expected, why = True, "charon installs routes for the negotiated ::/0 selector"
     else:
@@ -150,8 +159,7 @@ def test_no_ipv6_route_without_one(interop: StartInterop, measure: Measure, cell
         expected, why = fact.as_bool(), fact.cite()
     assert reached == expected and bool(tunnelled) == expected, (
         f"expected the ping6 to {target} {'answered through' if expected else 'not routed into'}"
-        f" the tunnel ({why}); observed: {'answered' if reached else 'no answer'}, "
-        + (f"ESP frames {tunnelled}" if tunnelled else "no ESP carried it")
+        f" the tunnel ({why}); " + _observed(reached, tunnelled)
     )
 
 
@@ -168,16 +176,11 @@ def test_vpn_route_2000_3_reaches_ipv6(interop: StartInterop, measure: Measure, 
     assert run.client is not None
     run.client.add_vpn_connection_route(PROFILE_NAME, GLOBAL_UNICAST)
     ends.assert_connected(run.connect())
-    target = str(run.lab.plan.protected_host6)
-    reached = run.client.reach(target)
-    wire = run.wire()
-    tunnelled = _tunnelled_pings6(wire, target)
-    measure("esp_frames_with_the_ping6", tunnelled)
+    target, reached, tunnelled = _ping6(run, measure)
     fact = expect(cell.profile, "vpn_route_2000_3_reaches_ipv6")
     assert reached == fact.as_bool() and bool(tunnelled) == fact.as_bool(), (
         f"expected the ping6 to {target} through the tunnel with {GLOBAL_UNICAST} routed "
-        f"({fact.cite()}); observed: {'answered' if reached else 'no answer'}, "
-        + (f"ESP frames {tunnelled}" if tunnelled else "no ESP carried it")
+        f"({fact.cite()}); " + _observed(reached, tunnelled)
     )
 
 
