@@ -56,8 +56,9 @@ class Recommendation:
     lines: list[Line]
     snippets: list[Snippet]
     not_passing: list[CellView]
-    avoid: list[Avoid] = field(default_factory=list)
-    """What not to do: negative tests that passed (the client failed as documented)."""
+    avoid_cells: list[Avoid] = field(default_factory=list)
+    """What not to do, cell by cell: negative tests that passed (the client failed as
+    documented), each with its setting or path and the Windows error."""
 
     @property
     def page(self) -> str:
@@ -92,13 +93,15 @@ def _for_build(kind: str, profile: str, views: list[CellView]) -> Recommendation
     lines += _group(passing, "Fragmentation", _fragmentation)
     lines += _group(passing, "Topology", lambda v: [(v.record.cell.topology, _nat(v))])
     lines += _group(passing, "charon plugin", _plugins)
-    avoid = [
+    avoid_cells = [
         _avoid(v)
         for v in mine
         if v.record.outcome is Outcome.PASSED and "negative" in v.record.test.markers
     ]
     not_passing = [v for v in mine if v.record.outcome is not Outcome.PASSED]
-    return Recommendation(kind, profile, lines, _snippets(passing), not_passing, avoid)
+    return Recommendation(
+        kind, profile, lines, _snippets(passing), not_passing, avoid_cells=avoid_cells
+    )
 
 
 def _avoid(view: CellView) -> Avoid:

@@ -63,9 +63,9 @@ def test_a_passing_negative_test_is_a_setting_to_avoid_not_a_failure() -> None:
     negative = _view("test_ip_fragments_dropped", ("fragmentation", "negative"))
     failed = replace(negative, record=replace(negative.record, outcome=Outcome.FAILED))
     (recommendation,) = recommendations([negative, failed])
-    assert [a.view for a in recommendation.avoid] == [negative]
+    assert [a.view for a in recommendation.avoid_cells] == [negative]
     assert recommendation.not_passing == [failed]
-    (avoid,) = recommendation.avoid
+    (avoid,) = recommendation.avoid_cells
     assert negative.record.cell.topology in avoid.setting
     assert avoid.test
 
