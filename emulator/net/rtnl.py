@@ -50,6 +50,8 @@ def _family(address: IPAddress) -> int:
 class RouteInfo:
     gateway: IPAddress | None
     ifindex: int
+    source: IPAddress | None = None
+    """The source address the kernel picks for this destination (RTA_PREFSRC)."""
 
 
 class Rtnl:
@@ -156,12 +158,13 @@ class Rtnl:
         return body
 
     def route_get(self, destination: IPAddress) -> RouteInfo:
-        """The route the kernel would use to DESTINATION (gateway and output interface)."""
+        """The route the kernel would use to DESTINATION (gateway, output interface, source)."""
         bits = destination.max_prefixlen
         body = struct.pack("=BBBBBBBBI", _family(destination), bits, 0, 0, 0, 0, 0, 0, 0)
         body += _attr(RTA_DST, destination.packed)
         answers = self._request(RTM_GETROUTE, 0, body, f"route to {destination}")
         gateway: IPAddress | None = None
+        source: IPAddress | None = None
         ifindex = 0
         for payload in answers:
             offset = 12  # struct rtmsg
@@ -174,7 +177,9 @@ class Rtnl:
                     gateway = ipaddress.ip_address(value)
                 elif kind == RTA_OIF:
                     ifindex = struct.unpack("=i", value)[0]
+                elif kind == RTA_PREFSRC:
+                    source = ipaddress.ip_address(value)
                 offset += (length + 3) & ~3
         if not ifindex:
             raise NetlinkError(0, f"no route to {destination}")
-        return RouteInfo(gateway, ifindex)
+        return RouteInfo(gateway, ifindex, source)

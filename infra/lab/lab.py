@@ -19,7 +19,14 @@ from typing import IO
 
 from infra.lab.faults import TABLE, DropPattern
 from infra.lab.ownership import OwnerRecord
-from infra.lab.topology import NAT_RULESET, Role, TopologyKind, TopologyPlan, plan
+from infra.lab.topology import (
+    NAT_RULESET,
+    Role,
+    SecondNetwork,
+    TopologyKind,
+    TopologyPlan,
+    plan,
+)
 from infra.proc import ProcessId, run, stop_popen
 
 _sequence = itertools.count(1)
@@ -93,6 +100,52 @@ class Lab:
         commands = [f"link set {name} down" for name in names]
         run(["ip", "-n", self.ns(role), "-batch", "-"], input_text="\n".join(commands) + "\n")
         return names
+
+    def _second_network(self) -> SecondNetwork:
+        second = self.plan.second_network
+        if second is None:
+            raise ValueError(f"the {self.plan.kind} topology has no second network")
+        return second
+
+    def move_client(self) -> SecondNetwork:
+        """Move the client to the second network: new address and router up, then the old
+        address gone (make before break, as a laptop whose LTE is up when Wi-Fi drops)."""
+        second = self._second_network()
+        self._router_up(second)
+        self._batch(
+            Role.CLIENT,
+            [
+                f"addr add {second.new} dev {second.client_ifname}",
+                f"addr del {second.old} dev {second.client_ifname}",
+                f"route replace default via {second.router_address}",
+            ],
+        )
+        return second
+
+    def leave_network(self) -> SecondNetwork:
+        """Take the client's address away: no network at all until join_second_network()."""
+        second = self._second_network()
+        self._batch(Role.CLIENT, [f"addr del {second.old} dev {second.client_ifname}"])
+        return second
+
+    def join_second_network(self) -> SecondNetwork:
+        """After leave_network(): the client comes back on the second network."""
+        second = self._second_network()
+        self._router_up(second)
+        self._batch(
+            Role.CLIENT,
+            [
+                f"addr add {second.new} dev {second.client_ifname}",
+                f"route replace default via {second.router_address}",
+            ],
+        )
+        return second
+
+    def _router_up(self, second: SecondNetwork) -> None:
+        self._batch(second.router_role, [f"addr add {second.router} dev {second.router_ifname}"])
+
+    def _batch(self, role: Role, commands: list[str]) -> None:
+        run(["ip", "-n", self.ns(role), "-batch", "-"], input_text="\n".join(commands) + "\n")
 
     def drop_to_gateway(self, pattern: DropPattern) -> None:
         """Lose PATTERN's share of the datagrams the gateway receives (infra.lab.faults)."""

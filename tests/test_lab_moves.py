@@ -1,0 +1,73 @@
+"""The lab moves a client to its second network, and the emulator's path watch notices.
+
+Needs root (network namespaces). The move is what the MOBIKE suite relies on: the client's
+old address gone, a new one from 203.0.113.0/24 and a route through the router of the new
+network; the watch (emulator.net.pathwatch) must report the change and the new source.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import select
+from collections.abc import Iterator
+
+import pytest
+
+from emulator.net.pathwatch import PathWatch
+from infra.lab.lab import Lab
+from infra.lab.netns import run_in_namespace
+from infra.lab.topology import Role, TopologyKind, plan
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
+
+
+@pytest.fixture(params=[TopologyKind.DIRECT, TopologyKind.NAT], ids=lambda k: k.value)
+def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
+    with Lab.up(request.param, f"moves{os.getpid()}", "unit") as built:
+        yield built
+
+
+def _changed(watch: PathWatch, timeout: float = 2.0) -> bool:
+    ready, _, _ = select.select([watch], [], [], timeout)
+    return bool(ready) and watch.drain() > 0
+
+
+def test_every_topology_has_a_second_network_in_the_documentation_range() -> None:
+    for kind in TopologyKind:
+        second = plan(kind).second_network
+        assert second is not None
+        assert second.new.ip in ipaddress.ip_network("203.0.113.0/24")
+        assert second.router.ip in ipaddress.ip_network("203.0.113.0/24")
+        assert second.old.ip == plan(kind).client_address
+
+
+def test_a_move_is_noticed_and_the_new_source_address_used(lab: Lab) -> None:
+    second = lab.plan.second_network
+    assert second is not None
+    gateway = lab.plan.gateway_outside
+    watch = run_in_namespace(lab.ns(Role.CLIENT), PathWatch)
+    try:
+        assert watch.source_toward(gateway) == lab.plan.client_address
+        lab.move_client()
+        assert _changed(watch), "expected address and route notifications after the move"
+        assert watch.source_toward(gateway) == second.new.ip
+        lab.exec(Role.CLIENT, ["ping", "-c", "1", "-W", "2", str(gateway)])
+    finally:
+        watch.close()
+
+
+def test_leaving_the_network_leaves_no_route_until_the_second_one_is_joined(lab: Lab) -> None:
+    second = lab.plan.second_network
+    assert second is not None
+    gateway = lab.plan.gateway_outside
+    watch = run_in_namespace(lab.ns(Role.CLIENT), PathWatch)
+    try:
+        lab.leave_network()
+        assert _changed(watch)
+        assert watch.source_toward(gateway) is None
+        lab.join_second_network()
+        assert _changed(watch)
+        assert watch.source_toward(gateway) == second.new.ip
+    finally:
+        watch.close()
