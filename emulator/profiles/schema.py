@@ -204,7 +204,20 @@ class ProfileOptions:
             "Windows error ending an established connection whose gateway stops answering",
         )
     )
-    outage_time_s: int = field(metadata=_m("6", "MOBIKE network outage time"))
+    # --- mobility ---
+    outage_time_s: int = field(
+        metadata=_m(
+            "6",
+            "how long the IKE SA survives without a usable network (MOBIKE); then the "
+            "connection ends with lost_peer_error",
+        )
+    )
+    mobike_update_natd: bool = field(
+        metadata=_m("6", "N(NATD_S_IP) and N(NATD_D_IP) in the UPDATE_SA_ADDRESSES request")
+    )
+    mobike_update_cookie2: bool = field(
+        metadata=_m("6", "N(COOKIE2) in the UPDATE_SA_ADDRESSES request (return routability)")
+    )
 
 
 @dataclass(frozen=True)

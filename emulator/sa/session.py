@@ -6,7 +6,10 @@ connect/disconnect from the pytest thread. One thread reading one inbox (datagra
 the transport, commands from the API) keeps every IKE SA field single-owner; callers
 wait on a Future or an Event, never on a sleep. Every wait has a deadline from the
 profile's retransmission schedule, and everything a gateway sends either advances the
-exchange, is dropped with a log line, or ends the attempt with a ConnectError.
+exchange, is dropped with a log line, or ends the attempt with a ConnectError. A change
+of the machine's network arrives the same way, as a command from the transport's path
+watch: the session moves the IKE SA to the new address (MOBIKE, emulator.sa.mobike) or,
+without a usable network, keeps it for the profile's outage time.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from emulator.const import ExchangeType, NotifyType, ProtocolId
 from emulator.crypto import key_exchange
 from emulator.log import ClientLog
 from emulator.net.transport import Datagram, Transport
-from emulator.sa import auth_exchange, child_rekey, ike_rekey, init_exchange
+from emulator.sa import auth_exchange, child_rekey, ike_rekey, init_exchange, mobike
 from emulator.sa.authenticator import AuthContext
 from emulator.sa.child import ChildSa
 from emulator.sa.dial import DialConfig
@@ -67,6 +70,7 @@ class State(enum.StrEnum):
 class _Command(enum.Enum):
     DISCONNECT = "disconnect"
     ABORT = "abort"
+    PATH_CHANGED = "path changed"
 
 
 class _Aborted(Exception):
@@ -139,6 +143,10 @@ class IkeSession:
         self._natt = False
         self._responses: dict[tuple[bytes, int], list[bytes]] = {}
         self._gateway_has_sa = False
+        self.peer_mobike = False
+        """The gateway announced MOBIKE_SUPPORTED in its last IKE_AUTH response."""
+        self.address_updates = 0
+        """Address updates (UPDATE_SA_ADDRESSES) the gateway accepted."""
 
     # --- API (any thread) ------------------------------------------------------------
 
@@ -147,7 +155,7 @@ class IkeSession:
         if self._thread is not None:
             raise RuntimeError("an IkeSession dials once")
         self.state = State.CONNECTING
-        self.transport.start(self._inbox.put)
+        self.transport.start(self._inbox.put, lambda: self._inbox.put(_Command.PATH_CHANGED))
         self._thread = threading.Thread(target=self._run, name="emulator-ike", daemon=True)
         self._thread.start()
         try:
@@ -273,7 +281,11 @@ class IkeSession:
                 f"sending packet: from {self.transport.local}[{local_port}] to "
                 f"{self.transport.server}[{server_port}] ({len(data)} bytes)",
             )
-            self.transport.send_ike(data, natt=self._natt)
+            try:
+                self.transport.send_ike(data, natt=self._natt)
+            except OSError as exc:
+                # No route or no source address: lost like on a dead network, retransmitted.
+                self.log.line("NET", f"sending failed: {exc}")
 
     def _log_fragments(self, kind: str, exchange: int, mid: int, datagrams: list[bytes]) -> None:
         if len(datagrams) > 1:
@@ -417,6 +429,7 @@ class IkeSession:
             opened.payloads, sa, context.nonce_i, context.nonce_r, offer
         )
         self.child = child
+        self.peer_mobike = mobike.peer_supports(opened.payloads)
         self.log.line(
             "IKE",
             f"CHILD_SA established with SPIs {child.spi_in.hex()}_i {child.spi_out.hex()}_o, "
@@ -602,6 +615,22 @@ class IkeSession:
             if _Command.DISCONNECT in self._deferred:
                 self._disconnect()
                 return
+            if _Command.PATH_CHANGED in self._deferred:
+                self._deferred = [c for c in self._deferred if c is not _Command.PATH_CHANGED]
+                try:
+                    self._path_changed(life)
+                except _NoResponse as exc:
+                    self.down_error = self.config.options.lost_peer_error
+                    self._down(
+                        f"the gateway did not answer the address update: {exc} "
+                        f"(Windows error {self.down_error})"
+                    )
+                    return
+                except ConnectError as exc:
+                    self.down_error = exc.code
+                    self._down(f"the address update failed with Windows error {exc.code}: {exc}")
+                    return
+                continue
             datagram = self._wait(life.next_deadline(), wake_on_command=True)
             if datagram is not None:
                 if self._receive(self.sa, datagram) is not None:
@@ -626,7 +655,13 @@ class IkeSession:
     def _act(self, due: Due, life: Lifecycle, now: float) -> None:
         sa = self.sa
         assert sa is not None
-        if due is Due.KEEPALIVE:
+        if due is Due.OUTAGE:
+            self.down_error = self.config.options.lost_peer_error
+            self._down(
+                f"no usable network for {self.config.options.outage_time_s} s (Windows time, "
+                f"the profile's outage_time_s) (Windows error {self.down_error})"
+            )
+        elif due is Due.KEEPALIVE:
             self.transport.send_keepalive()
             life.keepalive_sent(now)
         elif due is Due.DPD:
@@ -645,6 +680,61 @@ class IkeSession:
                 self._delete_child(sa, f"no traffic for {idle} s (idle CHILD SA)")
             elif last is None:
                 life.idle_off()
+
+    def _path_changed(self, life: Lifecycle) -> None:
+        """The machine's addresses or routes changed: move the IKE SA, or wait it out."""
+        now = time.monotonic()
+        transport = self.transport
+        source = transport.source()
+        own = set(self.child.config.addresses) if self.child is not None else set()
+        if source is None or str(source) in own:
+            # No route to the gateway outside the tunnel: no network at all.
+            if not life.in_outage:
+                life.outage_began(now)
+                self.log.line(
+                    "IKE",
+                    f"no usable network (no source address toward {transport.server}): "
+                    f"keeping the IKE SA for {self.config.options.outage_time_s} s",
+                )
+            return
+        if source == transport.local:
+            if life.in_outage:
+                life.outage_ended(now)
+                self.log.line("IKE", f"network back on {source}, the same address as before")
+            return
+        old, transport.local = transport.local, source
+        if not self.peer_mobike:
+            self.log.line(
+                "IKE",
+                f"local address changed from {old} to {source}, but the gateway did not "
+                "announce MOBIKE: the IKE SA cannot follow",
+            )
+            if life.in_outage:
+                life.outage_ended(now)
+            return
+        sa = self.sa
+        assert sa is not None
+        path = mobike.Endpoints(
+            sa.spi_i,
+            sa.spi_r,
+            source,
+            transport.local_natt_port,
+            transport.server,
+            transport.server_natt_port,
+        )
+        request = mobike.update_request(self.config.options, path)
+        self.log.line(
+            "IKE", f"local address changed from {old} to {source}: updating the IKE SA (MOBIKE)"
+        )
+        opened = self._request(sa, ExchangeType.INFORMATIONAL, request.payloads)
+        self.behind_nat = mobike.update_response(opened.payloads, request, path)
+        self.address_updates += 1
+        life.outage_ended(time.monotonic())
+        self.log.line(
+            "IKE",
+            f"IKE SA moved to {source}: "
+            + ("local host is behind NAT" if self.behind_nat else "no NAT on the new path"),
+        )
 
     def _rekey_child(self, sa: IkeSa, life: Lifecycle) -> None:
         old = self.child
