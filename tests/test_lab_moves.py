@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from emulator.net.pathwatch import PathWatch
+from emulator.net.tun import TunDevice
 from infra.lab.lab import Lab
 from infra.lab.netns import run_in_namespace
 from infra.lab.topology import Role, TopologyKind, plan
@@ -71,3 +72,27 @@ def test_leaving_the_network_leaves_no_route_until_the_second_one_is_joined(lab:
         assert watch.source_toward(gateway) == second.new.ip
     finally:
         watch.close()
+
+
+def test_the_full_tunnel_host_route_follows_the_client_to_its_second_network(lab: Lab) -> None:
+    """Leaving the network flushes the host route to the gateway with the last address of
+    wan0; after joining the second network it is put back via that network's router."""
+    second = lab.plan.second_network
+    assert second is not None
+    gateway = lab.plan.gateway_outside
+    vip = ipaddress.IPv4Address("198.19.3.1")
+    tun = TunDevice.open(lab.ns(Role.CLIENT), "wotest0")
+    watch = run_in_namespace(lab.ns(Role.CLIENT), PathWatch)
+    try:
+        tun.configure(server=gateway, ipv4=vip, ipv6=None, split_tunneling=False)
+        assert tun.reroute_server(gateway) is None  # unchanged: nothing to do
+        lab.leave_network()
+        assert watch.source_toward(gateway) == vip  # only the tunnel's /1 routes are left
+        assert tun.reroute_server(gateway) is None
+        lab.join_second_network()
+        route = tun.reroute_server(gateway)
+        assert route == f"{gateway}/32 via {second.router_address} dev wan0"
+        assert watch.source_toward(gateway) == second.new.ip
+    finally:
+        watch.close()
+        tun.close()

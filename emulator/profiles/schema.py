@@ -215,6 +215,13 @@ class ProfileOptions:
     mobike_update_natd: bool = field(
         metadata=_m("6", "N(NATD_S_IP) and N(NATD_D_IP) in the UPDATE_SA_ADDRESSES request")
     )
+    mobike_update_address_list: bool = field(
+        metadata=_m(
+            "6",
+            "N(NO_ADDITIONAL_ADDRESSES) in the UPDATE_SA_ADDRESSES request (the client's "
+            "address list, RFC 4555 3.6)",
+        )
+    )
     mobike_update_cookie2: bool = field(
         metadata=_m("6", "N(COOKIE2) in the UPDATE_SA_ADDRESSES request (return routability)")
     )

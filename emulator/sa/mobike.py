@@ -5,8 +5,10 @@ and keeps the connection when the machine changes networks (reference 6, documen
 it says so on the wire is not recorded (reference 6 and 14.9: *uncertain*). The emulator
 does what RFC 4555 3.5 asks of an initiator whose address changed: an INFORMATIONAL request
 from the new address with N(UPDATE_SA_ADDRESSES), and, as profile options, the NAT
-detection notifies for the new path (`mobike_update_natd`, the RFC's SHOULD) and a
-COOKIE2 for the return routability check (`mobike_update_cookie2`, the RFC's MAY). The
+detection notifies for the new path (`mobike_update_natd`, the RFC's SHOULD), the
+client's address list (`mobike_update_address_list`: N(NO_ADDITIONAL_ADDRESSES), which
+makes charon forget the old address, RFC 4555 3.6) and a COOKIE2 for the return
+routability check (`mobike_update_cookie2`, the RFC's MAY). The
 gateway's NAT-D in the response tells whether a NAT now sits on the path, which decides,
 for example, how Windows answers the gateway's CHILD SA rekeys (reference 4.4).
 """
@@ -57,8 +59,8 @@ def peer_supports(payloads: tuple[Payload, ...]) -> bool:
 
 
 def update_request(options: ProfileOptions, path: Endpoints) -> UpdateRequest:
-    """INFORMATIONAL [ N(UPDATE_SA_ADDRESSES) N(NATD_S_IP) N(NATD_D_IP) N(COOKIE2) ], the
-    optional parts as the profile says."""
+    """INFORMATIONAL [ N(UPDATE_SA_ADDRESSES) N(NATD_S_IP) N(NATD_D_IP) N(NO_ADD_ADDR)
+    N(COOKIE2) ], the optional parts as the profile says."""
     payloads: list[Payload] = [NotifyPayload(NotifyType.UPDATE_SA_ADDRESSES)]
     if options.mobike_update_natd:
         payloads += [
@@ -71,6 +73,9 @@ def update_request(options: ProfileOptions, path: Endpoints) -> UpdateRequest:
                 natd_hash(path.spi_i, path.spi_r, path.server, path.server_port),
             ),
         ]
+    if options.mobike_update_address_list:
+        # One address only: the list of additional addresses is empty (RFC 4555 3.6).
+        payloads.append(NotifyPayload(NotifyType.NO_ADDITIONAL_ADDRESSES))
     cookie2 = os.urandom(COOKIE2_LENGTH) if options.mobike_update_cookie2 else None
     if cookie2 is not None:
         payloads.append(NotifyPayload(NotifyType.COOKIE2, cookie2))

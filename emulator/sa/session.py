@@ -38,7 +38,7 @@ from emulator.codec.payloads import AuthPayload
 from emulator.const import ExchangeType, NotifyType, ProtocolId
 from emulator.crypto import key_exchange
 from emulator.log import ClientLog
-from emulator.net.transport import Datagram, Transport
+from emulator.net.transport import Datagram, IPAddress, Transport
 from emulator.sa import auth_exchange, child_rekey, ike_rekey, init_exchange, mobike
 from emulator.sa.authenticator import AuthContext
 from emulator.sa.child import ChildSa
@@ -82,6 +82,25 @@ class _NoResponse(Exception):
 
 
 @dataclass(frozen=True)
+class _Outstanding:
+    """A request on the wire: what to retransmit, and which response ends it."""
+
+    sa: IkeSa
+    exchange: int
+    mid: int
+    datagrams: list[bytes]
+
+
+class _PathLost(Exception):
+    """The network changed under an outstanding request (established SA only): the request
+    waits until the IKE SA has a path again, then goes out from there (window size 1)."""
+
+    def __init__(self, request: _Outstanding) -> None:
+        super().__init__(f"{ExchangeType(request.exchange).name} request {request.mid}")
+        self.request = request
+
+
+@dataclass(frozen=True)
 class Established:
     sa: IkeSa
     child: ChildSa
@@ -105,6 +124,9 @@ class SessionHooks:
     """A rekeyed IKE SA (its keys belong in the decryption table)."""
     last_traffic: Callable[[], float] | None = None
     """Monotonic time of the last ESP packet (Windows' idle timer); None: never idle."""
+    on_path_change: Callable[[], str | None] | None = None
+    """The machine's network changed: re-point the route to the gateway outside the tunnel
+    (returns the new route for the log, None if nothing changed)."""
 
 
 class IkeSession:
@@ -147,6 +169,9 @@ class IkeSession:
         """The gateway announced MOBIKE_SUPPORTED in its last IKE_AUTH response."""
         self.address_updates = 0
         """Address updates (UPDATE_SA_ADDRESSES) the gateway accepted."""
+        self._announced: IPAddress | None = None
+        """The client address the gateway's IKE SA has (where its responses go)."""
+        self._interrupted: _Outstanding | None = None
 
     # --- API (any thread) ------------------------------------------------------------
 
@@ -445,10 +470,24 @@ class IkeSession:
         header = sa.header(exchange, mid, response=False)
         self.log.line("ENC", f"generating {describe(IkeMessage(header, ()), payloads)}")
         self._log_fragments("request", exchange, mid, datagrams)
+        return self._exchange(_Outstanding(sa, exchange, mid, datagrams))
+
+    def _exchange(self, request: _Outstanding) -> Opened:
+        """Send REQUEST on the retransmission schedule until its response arrives; raises
+        _PathLost when the machine's network changes meanwhile (established SA only)."""
+        sa, exchange, mid = request.sa, request.exchange, request.mid
         for timeout in self._schedule():
-            self._send(datagrams)
+            self._send(request.datagrams)
             deadline = time.monotonic() + timeout
-            while (datagram := self._wait(deadline)) is not None:
+            while True:
+                established = self.state is State.ESTABLISHED
+                datagram = self._wait(deadline, wake_on_command=established)
+                if datagram is None:
+                    if established and self._path_moved():
+                        raise _PathLost(request)
+                    if time.monotonic() < deadline:
+                        continue
+                    break
                 opened = self._receive(sa, datagram)
                 if opened is None:
                     continue
@@ -466,6 +505,26 @@ class IkeSession:
                 f"{len(self._schedule())} transmissions",
             )
         raise _NoResponse(f"{ExchangeType(exchange).name} request {mid} unanswered")
+
+    def _path_moved(self) -> bool:
+        """A path change is pending and the route to the gateway is gone or has another
+        source (the command stays for _serve); False, and the command consumed, otherwise."""
+        if _Command.PATH_CHANGED not in self._deferred:
+            return False
+        if self.hooks.on_path_change is not None:
+            route = self.hooks.on_path_change()
+            if route is not None:
+                self.log.line("KNL", f"host route to the gateway now {route}")
+        if self._usable(self.transport.source()) == self.transport.local:
+            self._deferred = [c for c in self._deferred if c is not _Command.PATH_CHANGED]
+            return False
+        return True
+
+    def _usable(self, source: IPAddress | None) -> IPAddress | None:
+        """SOURCE if the gateway can be reached from it outside the tunnel, else None (no
+        route, or only the tunnel's own virtual address: no network at all)."""
+        own = set(self.child.config.addresses) if self.child is not None else set()
+        return None if source is None or str(source) in own else source
 
     def _receive(self, sa: IkeSa, datagram: Datagram) -> Opened | None:
         """A complete response for SA from DATAGRAM; requests (on SA, or on an IKE SA a rekey
@@ -611,6 +670,7 @@ class IkeSession:
         life = self.lifecycle = Lifecycle(
             self.config.options, self.config.clock, behind_nat=self.behind_nat
         )
+        self._announced = self.transport.local
         while self.state is State.ESTABLISHED:
             if _Command.DISCONNECT in self._deferred:
                 self._disconnect()
@@ -619,6 +679,9 @@ class IkeSession:
                 self._deferred = [c for c in self._deferred if c is not _Command.PATH_CHANGED]
                 try:
                     self._path_changed(life)
+                except _PathLost as lost:
+                    self._interrupted = lost.request
+                    continue
                 except _NoResponse as exc:
                     self.down_error = self.config.options.lost_peer_error
                     self._down(
@@ -644,6 +707,10 @@ class IkeSession:
                     continue  # an earlier action moved it (a rekey renews the CHILD expiry)
                 try:
                     self._act(due, life, now)
+                except _PathLost as lost:
+                    self.log.line("IKE", f"the network changed during {lost}")
+                    self._interrupted = lost.request
+                    break
                 except _NoResponse as exc:
                     self.down_error = self.config.options.lost_peer_error
                     self._down(
@@ -685,10 +752,12 @@ class IkeSession:
         """The machine's addresses or routes changed: move the IKE SA, or wait it out."""
         now = time.monotonic()
         transport = self.transport
-        source = transport.source()
-        own = set(self.child.config.addresses) if self.child is not None else set()
-        if source is None or str(source) in own:
-            # No route to the gateway outside the tunnel: no network at all.
+        if self.hooks.on_path_change is not None:
+            route = self.hooks.on_path_change()
+            if route is not None:
+                self.log.line("KNL", f"host route to the gateway now {route}")
+        source = self._usable(transport.source())
+        if source is None:
             if not life.in_outage:
                 life.outage_began(now)
                 self.log.line(
@@ -697,20 +766,24 @@ class IkeSession:
                     f"keeping the IKE SA for {self.config.options.outage_time_s} s",
                 )
             return
-        if source == transport.local:
-            if life.in_outage:
-                life.outage_ended(now)
-                self.log.line("IKE", f"network back on {source}, the same address as before")
-            return
         old, transport.local = transport.local, source
+        if life.in_outage:
+            life.outage_ended(now)
+            self.log.line("IKE", f"network back on {source}")
+        interrupted, self._interrupted = self._interrupted, None
+        if interrupted is not None:
+            # Window size 1: the request the change interrupted is answered first.
+            name = ExchangeType(interrupted.exchange).name
+            self.log.line("IKE", f"retransmitting {name} request {interrupted.mid} from {source}")
+            self._exchange(interrupted)
+        if source == self._announced:
+            return
         if not self.peer_mobike:
             self.log.line(
                 "IKE",
                 f"local address changed from {old} to {source}, but the gateway did not "
                 "announce MOBIKE: the IKE SA cannot follow",
             )
-            if life.in_outage:
-                life.outage_ended(now)
             return
         sa = self.sa
         assert sa is not None
@@ -724,12 +797,14 @@ class IkeSession:
         )
         request = mobike.update_request(self.config.options, path)
         self.log.line(
-            "IKE", f"local address changed from {old} to {source}: updating the IKE SA (MOBIKE)"
+            "IKE",
+            f"local address changed from {self._announced} to {source}: updating the IKE SA "
+            "(MOBIKE)",
         )
         opened = self._request(sa, ExchangeType.INFORMATIONAL, request.payloads)
+        self._announced = source
         self.behind_nat = mobike.update_response(opened.payloads, request, path)
         self.address_updates += 1
-        life.outage_ended(time.monotonic())
         self.log.line(
             "IKE",
             f"IKE SA moved to {source}: "

@@ -53,12 +53,21 @@ def test_the_default_update_carries_nat_detection_for_the_new_path() -> None:
     assert request.cookie2 is None
 
 
-def test_the_profile_options_drop_nat_detection_and_add_cookie2() -> None:
-    options = replace(OPTIONS, mobike_update_natd=False, mobike_update_cookie2=True)
+def test_the_profile_options_drop_nat_detection_and_add_the_list_and_cookie2() -> None:
+    options = replace(
+        OPTIONS,
+        mobike_update_natd=False,
+        mobike_update_address_list=True,
+        mobike_update_cookie2=True,
+    )
     request = mobike.update_request(options, PATH)
-    assert _types(request.payloads) == [NotifyType.UPDATE_SA_ADDRESSES, NotifyType.COOKIE2]
+    assert _types(request.payloads) == [
+        NotifyType.UPDATE_SA_ADDRESSES,
+        NotifyType.NO_ADDITIONAL_ADDRESSES,
+        NotifyType.COOKIE2,
+    ]
     assert request.cookie2 is not None and len(request.cookie2) == mobike.COOKIE2_LENGTH
-    assert request.payloads[1] == NotifyPayload(NotifyType.COOKIE2, request.cookie2)
+    assert request.payloads[2] == NotifyPayload(NotifyType.COOKIE2, request.cookie2)
 
 
 def test_the_gateway_hash_tells_whether_a_nat_is_on_the_new_path() -> None:
