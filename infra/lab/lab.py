@@ -21,6 +21,7 @@ from infra.lab.faults import TABLE, DropPattern
 from infra.lab.ownership import OwnerRecord
 from infra.lab.topology import (
     NAT_RULESET,
+    IPAddress,
     Role,
     SecondNetwork,
     TopologyKind,
@@ -140,6 +141,24 @@ class Lab:
             ],
         )
         return second
+
+    def add_gateway_address(self) -> IPAddress:
+        """A second address on the gateway's outside link, served by the same charon: the
+        "other gateway" of a redirect, reachable from every topology's client (so the cells
+        see the redirect itself, not a second daemon)."""
+        outside = next(
+            end for link in self.plan.links for end in (link.a, link.b) if end.role is Role.GATEWAY
+        )
+        address = self.plan.gateway_second.ip
+        self._batch(Role.GATEWAY, [f"addr add {self.plan.gateway_second} dev {outside.ifname}"])
+        # Reached outside any tunnel, as the first gateway is: kernel-libipsec clients route
+        # all traffic into their TUN device (table 220) except an exclude route for the peer
+        # they know, and have no IKE socket bypass as XFRM has; without this rule a client
+        # following a redirect would send its IKE_SA_INIT into the old tunnel.
+        self._batch(
+            Role.CLIENT, [f"rule add to {address}/{address.max_prefixlen} lookup main pref 100"]
+        )
+        return address
 
     def _router_up(self, second: SecondNetwork) -> None:
         self._batch(second.router_role, [f"addr add {second.router} dev {second.router_ifname}"])

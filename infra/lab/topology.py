@@ -94,6 +94,9 @@ class TopologyPlan:
     nat_outside: IPAddress | None
     second_network: SecondNetwork | None = None
     """The network the client can move to (Lab.move_client)."""
+    gateway_second: IPInterface = field(default=ipaddress.ip_interface("192.0.2.10/24"))
+    """A second gateway address on the gateway's outside interface, added on demand
+    (Lab.add_gateway_address): where a redirect (RFC 5685) sends clients."""
     protected: tuple[IPInterface, ...] = field(
         default=(
             ipaddress.ip_interface("198.19.1.1/32"),
