@@ -61,7 +61,8 @@ class CellView:
 
         The auth and proposal suites are about an authentication case: their column is the
         case (and variant), holding every test function of it. The SA lifecycle suites
-        (marked rekey or liveness) check one behaviour per test function over a case, so
+        (marked rekey or liveness), MOBIKE and the unsupported extensions (redirect,
+        multiple authentication) check one behaviour per test function over a case, so
         each function is a column of its own ("client child rekey"), the case its sublabel.
         """
         cell = self.record.cell
@@ -71,7 +72,7 @@ class CellView:
         return (cell.feature, cell.variant)
 
 
-LIFECYCLE_MARKERS = frozenset({"rekey", "liveness"})
+LIFECYCLE_MARKERS = frozenset({"rekey", "liveness", "mobike", "extensions"})
 
 
 def page_name(evidence_dir: str) -> str:

@@ -70,3 +70,36 @@ def test_cell_page_shows_what_the_test_measured(tmp_path: Path) -> None:
     site = build_site([source], tmp_path / "site", decode_missing=False)
     pages = list((site.out / "cells").glob("*.html"))
     assert any("300 pings every 20 ms, 300 answered, 0 lost" in p.read_text() for p in pages)
+
+
+def test_mobike_and_extension_tests_are_columns_of_their_own() -> None:
+    moved = _view("test_mobike_address_change", ("mobike",))
+    rounds = _view("test_multiple_auth_rounds_required", ("extensions", "negative"))
+    feature = moved.record.cell.feature
+    assert moved.column == ("mobike address change", feature)
+    assert rounds.column == ("multiple auth rounds required", feature)
+
+
+def test_a_required_second_round_is_a_setting_to_avoid() -> None:
+    """The multiple-auth cell of a Windows build passes when the dial fails as documented:
+    its two rounds are listed as what to avoid, and recommended nowhere."""
+    conn = {
+        "win": {
+            "remote-1": {"auth": "pubkey"},
+            "remote-2": {"auth": "eap-mschapv2", "eap_id": "%any"},
+            "children": {"win": {}},
+        }
+    }
+    view = _view("test_multiple_auth_rounds_required", ("extensions", "negative"), connections=conn)
+    (recommendation,) = recommendations([view])
+    [avoid] = recommendation.avoid
+    assert avoid.setting == "remote-1.auth = pubkey; remote-2.auth = eap-mschapv2"
+    assert avoid.topic == "Authentication rounds" and "RFC 4739" in avoid.detail
+    assert not any("remote-2" in line.setting for line in recommendation.lines)
+
+
+def test_mobike_cells_recommend_charon_s_default() -> None:
+    view = _view("test_mobike_address_change", ("mobike",))
+    (recommendation,) = recommendations([view])
+    [line] = [line for line in recommendation.lines if line.topic == "MOBIKE"]
+    assert line.setting == "mobike not set" and "charon default: yes" in line.detail
