@@ -27,7 +27,7 @@ from infra.capture.facts import (
     NAT_DETECTION_SOURCE_IP,
     CaptureFacts,
     IkeMessage,
-    natd_names,
+    natd_matches,
 )
 from infra.cell import Cell
 from infra.clients.protocol import ClientKind, TimerPlan, WindowsClient
@@ -143,7 +143,7 @@ def _assert_update(
     if expected is not None:
         w.assert_payloads(update, expected, "the client's address update")
         if NAT_DETECTION_SOURCE_IP in update.notify_types():
-            assert natd_names(update, NAT_DETECTION_SOURCE_IP, local, NATT_PORT), (
+            assert natd_matches(update, NAT_DETECTION_SOURCE_IP, local, NATT_PORT), (
                 f"expected N(NATD_S_IP) in frame {update.frame} to hash the client's new "
                 f"address {local}:{NATT_PORT}"
             )
@@ -174,7 +174,8 @@ def test_mobike_address_change(
     accepts, reports ike-update with the new remote address, its IKE SA shows it, and pings
     through the tunnel are answered again.
     """
-    assert _windows_moves(cell), "the oracle says this build does not move its IKE SA"
+    if not _windows_moves(cell):
+        pytest.skip(f"{cell.profile}: the oracle says it does not move its IKE SA (MOBIKE)")
     run = _connected(interop, lab_credentials, cell)
     gateway, client = run.gateway, run.client
     assert gateway is not None and client is not None

@@ -877,13 +877,18 @@ class IkeSession:
     def _disconnect(self) -> None:
         sa, child = self.sa, self.child
         assert sa is not None
+        if self.lifecycle is not None and self.lifecycle.in_outage:
+            # No network: the Deletes could not leave the machine.
+            self.log.line("IKE", "disconnect without a network: no Delete sent")
+            self._down("disconnected")
+            return
         try:
             if child is not None:
                 delete = DeletePayload(ProtocolId.ESP, 4, (child.spi_in,))
                 self._request(sa, ExchangeType.INFORMATIONAL, (delete,))
             self._request(sa, ExchangeType.INFORMATIONAL, (DeletePayload(ProtocolId.IKE),))
-        except _NoResponse as exc:
-            self.log.line("IKE", f"disconnect: {exc}")
+        except (_NoResponse, _PathLost) as exc:
+            self.log.line("IKE", f"disconnect: {exc} unanswered")
         self._down("disconnected")
 
     def _send_ike_delete(self) -> None:

@@ -407,7 +407,7 @@ def natd_hash(spi_i: bytes, spi_r: bytes, address: str, port: int) -> bytes:
     return hashlib.sha1(spi_i + spi_r + packed + struct.pack("!H", port)).digest()
 
 
-def natd_names(message: IkeMessage, notify_type: int, address: str, port: int) -> bool:
+def natd_matches(message: IkeMessage, notify_type: int, address: str, port: int) -> bool:
     """Whether MESSAGE's NAT-D notify NOTIFY_TYPE hashes ADDRESS and PORT with its SPIs."""
     notify = message.find_notify(notify_type)
     return notify is not None and notify.data == natd_hash(
