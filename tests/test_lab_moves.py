@@ -96,3 +96,19 @@ def test_the_full_tunnel_host_route_follows_the_client_to_its_second_network(lab
     finally:
         watch.close()
         tun.close()
+
+
+def test_out_of_the_nat_the_gateway_sees_the_client_itself() -> None:
+    """The NAT topology's second network is routed, not translated: a ping from the moved
+    client reaches the gateway from 203.0.113.2 itself (counted in the gateway's input)."""
+    with Lab.up(TopologyKind.NAT, f"unnat{os.getpid()}", "unit") as lab:
+        second = lab.move_client_out_of_nat()
+        gateway = str(lab.plan.gateway_outside)
+        counter = (
+            "table ip seen {\n  chain input {\n    type filter hook input priority 0;\n"
+            f"    ip saddr {second.new.ip} counter\n  }}\n}}\n"
+        )
+        lab.exec(Role.GATEWAY, ["nft", "-f", "-"], input_text=counter)
+        lab.exec(Role.CLIENT, ["ping", "-c", "1", "-W", "2", gateway])
+        seen = lab.exec(Role.GATEWAY, ["nft", "list", "table", "ip", "seen"])
+        assert "counter packets 1 " in seen, seen

@@ -21,6 +21,7 @@ from infra.lab.faults import TABLE, DropPattern
 from infra.lab.ownership import OwnerRecord
 from infra.lab.topology import (
     NAT_RULESET,
+    NAT_TABLE,
     IPAddress,
     Role,
     SecondNetwork,
@@ -113,6 +114,32 @@ class Lab:
         address gone (make before break, as a laptop whose LTE is up when Wi-Fi drops)."""
         second = self._second_network()
         self._router_up(second)
+        self._batch(
+            Role.CLIENT,
+            [
+                f"addr add {second.new} dev {second.client_ifname}",
+                f"addr del {second.old} dev {second.client_ifname}",
+                f"route replace default via {second.router_address}",
+            ],
+        )
+        return second
+
+    def move_client_out_of_nat(self) -> SecondNetwork:
+        """NAT topology: the client moves to the second network, which the NAT namespace
+        routes without translating (a network with public addresses behind the same
+        router): the NAT disappears from the client's path, and the gateway reaches
+        203.0.113.0/24 through the router's outside address."""
+        second = self._second_network()
+        nat = self.plan.nat_outside
+        if nat is None or second.router_role is not Role.NAT:
+            raise ValueError(f"the {self.plan.kind} topology has no NAT to leave")
+        self._router_up(second)
+        self.exec(
+            Role.NAT,
+            ["nft", "insert", "rule", "ip", NAT_TABLE, "postrouting", "ip", "saddr",
+             str(second.new.network), "accept"],
+        )  # fmt: skip
+        self._batch(Role.GATEWAY, [f"route add {second.new.network} via {nat}"])
         self._batch(
             Role.CLIENT,
             [

@@ -195,6 +195,7 @@ def plan(kind: TopologyKind) -> TopologyPlan:
     )
 
 
+NAT_TABLE = "winterop_nat"
 NAT_RULESET = """table ip winterop_nat {
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
