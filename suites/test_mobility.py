@@ -24,6 +24,7 @@ from fixtures.lifecycle import Measure
 from fixtures.matrix import emulated_cells, params, reference_cells, windows_cells
 from infra.auth_cases import AuthCase
 from infra.capture.facts import (
+    NAT_DETECTION_DESTINATION_IP,
     NAT_DETECTION_SOURCE_IP,
     CaptureFacts,
     IkeMessage,
@@ -53,6 +54,9 @@ TRAFFIC_WITHIN_S = 10.0
 """How long pings may take to come back after the move: with kernel-libipsec charon cannot
 update a CHILD SA in place and rekeys it for the new addresses."""
 NATT_PORT = 4500
+RETRIED_REKEY_WITHIN_S = 20.0
+"""Traffic after leaving the NAT may wait for charon's retry of a rejected CHILD SA rekey:
+RETRY_INTERVAL 15 s minus a random jitter below 10 s (5.9.8 ike_sa.h, child_rekey.c)."""
 DPD_DELAY_S = 1
 """The gateway's dpd_delay in the outage cells: its liveness check is outstanding when the
 client comes back, as with any gateway that checks its clients."""
@@ -221,6 +225,71 @@ def test_mobike_address_change(
         resumed is not None,
         f"expected pings through the tunnel to {target} answered within {TRAFFIC_WITHIN_S:g} s "
         f"of the move (address update in frame {message.frame}); none was: {rekeys}",
+    )
+
+
+@pytest.mark.mobike
+@pytest.mark.parametrize("cell", params(_cells([TopologyKind.NAT]), inapplicable=NO_MOVE))
+def test_mobike_nat_disappears(
+    interop: StartInterop, lab_credentials: LabCredentials, measure: Measure, cell: Cell
+) -> None:
+    """The client moves from behind the NAT to a routed network: the NAT leaves its path.
+
+    Expectation: the client sends N(UPDATE_SA_ADDRESSES) from 203.0.113.2 itself; the
+    gateway's N(NATD_D_IP) in the response hashes that address and port (the responder sees
+    no NAT any more, RFC 7296 2.23), ike-update names 203.0.113.2, and pings through the
+    tunnel are answered again: no longer behind a NAT, Windows accepts the CHILD SA rekey
+    a kernel-libipsec gateway does instead of an update (reference 4.4). charon sends that
+    rekey while it answers the update, so it may reach the client before the answer that
+    tells it the NAT is gone; a rejected first rekey is retried 6 to 15 s later.
+    """
+    if not _windows_moves(cell):
+        pytest.skip(f"{cell.profile}: the oracle says it does not move its IKE SA (MOBIKE)")
+    run = _connected(interop, lab_credentials, cell)
+    gateway, client = run.gateway, run.client
+    assert gateway is not None and client is not None
+    seen = len(gateway.events.events)
+    moved = time.monotonic()
+    second = run.lab.move_client_out_of_nat()
+    new = str(second.new.ip)
+    update = lc.wait_event(
+        gateway,
+        "ike-update",
+        timeout=MOVED_WITHIN_S,
+        after=seen,
+        what=f"(the IKE SA moved to the client's own address {new})",
+    )
+    measure("ike_update_after_s", f"{update.at - moved:.2f}")
+    assert update.body.get("remote-host") == new, (
+        f"expected charon's ike-update to name the client's own address {new} (no NAT); "
+        f"observed {update.body.get('remote-host')}:{update.body.get('remote-port')}"
+    )
+    target = str(run.lab.plan.protected_host)
+    resumed = _pings_resume(client, target, within=RETRIED_REKEY_WITHIN_S)
+    measure("traffic_resumed_after_s", "never" if resumed is None else f"{resumed:.2f}")
+    wire = run.wire()
+    assert wire.nat_detected_by_responder(str(run.lab.plan.client_address)), (
+        "expected the gateway to see the client behind the NAT before the move (its NATD_D_IP "
+        "in the IKE_SA_INIT response)"
+    )
+    message = _assert_update(
+        wire, cell, sent_from=new, local=new, after=lc.last_auth_response(wire)
+    )
+    response = lc.response_to(wire, message)
+    assert response is not None and natd_matches(
+        response, NAT_DETECTION_DESTINATION_IP, new, message.sport
+    ), (
+        f"expected the gateway's N(NATD_D_IP) in its answer to frame {message.frame} to hash "
+        f"{new}:{message.sport} (no NAT on the new path); observed "
+        + (response.summary() if response else "no answer")
+    )
+    measure("address_update", message.summary())
+    rekeys = _gateway_rekeys_after(wire, message, str(run.lab.plan.gateway_outside))
+    measure("gateway_child_rekeys_after_update", rekeys)
+    ideal(
+        resumed is not None,
+        f"expected pings to {target} answered within {RETRIED_REKEY_WITHIN_S:g} s of leaving "
+        f"the NAT (address update in frame {message.frame}); none was: {rekeys}",
     )
 
 
