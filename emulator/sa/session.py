@@ -167,8 +167,6 @@ class IkeSession:
         self._gateway_has_sa = False
         self.peer_mobike = False
         """The gateway announced MOBIKE_SUPPORTED in its last IKE_AUTH response."""
-        self.address_updates = 0
-        """Address updates (UPDATE_SA_ADDRESSES) the gateway accepted."""
         self._announced: IPAddress | None = None
         """The client address the gateway's IKE SA has (where its responses go)."""
         self._interrupted: _Outstanding | None = None
@@ -804,7 +802,6 @@ class IkeSession:
         opened = self._request(sa, ExchangeType.INFORMATIONAL, request.payloads)
         self._announced = source
         self.behind_nat = mobike.update_response(opened.payloads, request, path)
-        self.address_updates += 1
         self.log.line(
             "IKE",
             f"IKE SA moved to {source}: "
