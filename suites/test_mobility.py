@@ -100,24 +100,23 @@ def _pings_resume(client: WindowsClient, target: str, *, within: float) -> float
     return None
 
 
-def _gateway_rekeys_after(wire: CaptureFacts, update: IkeMessage, gateway_address: str) -> str:
-    """What became of the CHILD SA rekeys the gateway started after UPDATE (charon with
-    kernel-libipsec cannot update an SA in place and rekeys it instead), for a message."""
-    rekeys = [
-        m
-        for m in lc.child_rekey_requests(wire, gateway_address=gateway_address, by_client=False)
-        if m.frame > update.frame
-    ]
-    if not rekeys:
-        return "the gateway started no CHILD SA rekey after the update"
+def _rekeys_after(wire: CaptureFacts, update: IkeMessage, gateway_address: str) -> str:
+    """What became of the CHILD SA rekeys after UPDATE (charon with kernel-libipsec cannot
+    update an SA in place and rekeys it instead; a charon client does the same on its side),
+    for a message and the measurements."""
     lines = []
-    for rekey in rekeys:
-        answer = lc.response_to(wire, rekey)
-        lines.append(
-            f"gateway rekey in frame {rekey.frame} answered "
-            + (f"{answer.summary()} in frame {answer.frame}" if answer else "with nothing")
-        )
-    return "; ".join(lines)
+    for who, by_client in (("gateway", False), ("client", True)):
+        for rekey in lc.child_rekey_requests(
+            wire, gateway_address=gateway_address, by_client=by_client
+        ):
+            if rekey.frame <= update.frame:
+                continue
+            answer = lc.response_to(wire, rekey)
+            lines.append(
+                f"{who} rekey in frame {rekey.frame} answered "
+                + (f"{answer.summary()} in frame {answer.frame}" if answer else "with nothing")
+            )
+    return "; ".join(lines) or "no CHILD SA rekey after the update"
 
 
 def _expected_update(cell: Cell) -> str | None:
@@ -219,8 +218,8 @@ def test_mobike_address_change(
         wire, cell, sent_from=expected_remote, local=str(second.new.ip), after=auth
     )
     measure("address_update", message.summary())
-    rekeys = _gateway_rekeys_after(wire, message, str(run.lab.plan.gateway_outside))
-    measure("gateway_child_rekeys_after_update", rekeys)
+    rekeys = _rekeys_after(wire, message, str(run.lab.plan.gateway_outside))
+    measure("child_rekeys_after_update", rekeys)
     ideal(
         resumed is not None,
         f"expected pings through the tunnel to {target} answered within {TRAFFIC_WITHIN_S:g} s "
@@ -284,8 +283,8 @@ def test_mobike_nat_disappears(
         + (response.summary() if response else "no answer")
     )
     measure("address_update", message.summary())
-    rekeys = _gateway_rekeys_after(wire, message, str(run.lab.plan.gateway_outside))
-    measure("gateway_child_rekeys_after_update", rekeys)
+    rekeys = _rekeys_after(wire, message, str(run.lab.plan.gateway_outside))
+    measure("child_rekeys_after_update", rekeys)
     ideal(
         resumed is not None,
         f"expected pings to {target} answered within {RETRIED_REKEY_WITHIN_S:g} s of leaving "
@@ -386,7 +385,7 @@ def test_mobike_after_an_outage(
         answered > 0,
         f"expected pings to {target} answered after the address update in frame "
         f"{message.frame}; none was ({pings.describe()}): "
-        + _gateway_rekeys_after(wire, message, str(run.lab.plan.gateway_outside)),
+        + _rekeys_after(wire, message, str(run.lab.plan.gateway_outside)),
     )
 
 
