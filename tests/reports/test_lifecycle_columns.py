@@ -14,7 +14,7 @@ from pathlib import Path
 from reports.loader import load_result_set
 from reports.matrix import build_matrices
 from reports.recommend import recommendations
-from reports.schema import Outcome, Record
+from reports.schema import Outcome, Record, WindowsOutcome
 from reports.site import build_site
 from reports.views import CellView, make_view
 from tests.reports.conftest import CURRENT
@@ -90,12 +90,24 @@ def test_a_required_second_round_is_a_setting_to_avoid() -> None:
             "children": {"win": {}},
         }
     }
-    view = _view("test_multiple_auth_rounds_required", ("extensions", "negative"), connections=conn)
-    (recommendation,) = recommendations([view])
+    reference = _view(
+        "test_multiple_auth_rounds_required", ("extensions", "negative"), connections=conn
+    )
+    failed = WindowsOutcome(False, 13801, "ERROR_IPSEC_IKE_AUTH_FAIL", "", "", 0.05)
+    record = reference.record
+    windows = replace(
+        reference,
+        record=replace(record, cell=replace(record.cell, client_kind="emulated"), windows=failed),
+    )
+    (recommendation,) = recommendations([windows])
     [avoid] = recommendation.avoid
     assert avoid.setting == "remote-1.auth = pubkey; remote-2.auth = eap-mschapv2"
     assert avoid.topic == "Authentication rounds" and "RFC 4739" in avoid.detail
+    assert "13801 ERROR_IPSEC_IKE_AUTH_FAIL" in avoid.detail
     assert not any("remote-2" in line.setting for line in recommendation.lines)
+    # The reference connects with two rounds: the baseline, nothing to avoid.
+    (baseline,) = recommendations([reference])
+    assert baseline.avoid == []
 
 
 def test_mobike_cells_recommend_charon_s_default() -> None:
