@@ -5,6 +5,9 @@ source), the remote authentication, the IKE and ESP proposals the capture shows 
 the rekey and fragmentation settings the spec set (or charon's default when it left them
 unset), and the charon plugins the method needed. Nothing is inferred from failures
 (anchors.md: never infer "unsupported"); cells that did not pass are listed separately.
+What to avoid comes from negative tests that passed, i.e. the client failed exactly as its
+documented behaviour says (a second authentication round, a CHILD rekey behind a NAT):
+those settings are listed as settings not to use with the build, never recommended.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from reports.schema import Outcome
 from reports.swanctl import render
 from reports.views import CellView
 
+REFERENCE_KIND = "reference"
+"""The client kind of strongSwan's own charon (infra.clients.protocol.ClientKind)."""
 CHARON_DEFAULTS = {
     "rekey_time": "4h IKE / 1h CHILD",
     "fragmentation": "yes",
@@ -56,6 +61,8 @@ class Recommendation:
     lines: list[Line]
     snippets: list[Snippet]
     not_passing: list[CellView]
+    avoid: list[Line] = field(default_factory=list)
+    """Settings with which this build fails as documented (passing negative tests)."""
     avoid_cells: list[Avoid] = field(default_factory=list)
     """What not to do, cell by cell: negative tests that passed (the client failed as
     documented), each with its setting or path and the Windows error."""
@@ -93,14 +100,29 @@ def _for_build(kind: str, profile: str, views: list[CellView]) -> Recommendation
     lines += _group(passing, "Fragmentation", _fragmentation)
     lines += _group(passing, "Topology", lambda v: [(v.record.cell.topology, _nat(v))])
     lines += _group(passing, "charon plugin", _plugins)
-    avoid_cells = [
-        _avoid(v)
+    lines += _group([v for v in passing if "mobike" in v.record.test.markers], "MOBIKE", _mobike)
+    # The reference client is the baseline: in a negative test it shows the standard
+    # behaviour (it connects, it accepts the rekey), which is nothing to avoid.
+    documented_failures = [
+        v
         for v in mine
-        if v.record.outcome is Outcome.PASSED and "negative" in v.record.test.markers
+        if v.record.outcome is Outcome.PASSED
+        and "negative" in v.record.test.markers
+        and kind != REFERENCE_KIND
     ]
+    avoid = _group(documented_failures, "Authentication rounds", _second_round)
+    avoid += _group(
+        [v for v in documented_failures if "rekey" in v.record.test.markers], "Rekeying", _rekey
+    )
     not_passing = [v for v in mine if v.record.outcome is not Outcome.PASSED]
     return Recommendation(
-        kind, profile, lines, _snippets(passing), not_passing, avoid_cells=avoid_cells
+        kind,
+        profile,
+        lines,
+        _snippets(passing),
+        not_passing,
+        avoid,
+        avoid_cells=[_avoid(v) for v in documented_failures],
     )
 
 
@@ -137,12 +159,45 @@ def _connections(view: CellView) -> list[dict[str, Any]]:
 def _remote_auth(view: CellView) -> list[Setting]:
     out = []
     for conn in _connections(view):
-        remote = conn.get("remote", {})
-        text = f"remote.auth = {remote.get('auth', '?')}"
-        if "eap_id" in remote:
-            text += f", remote.eap_id = {remote['eap_id']}"
-        out.append((text, f"feature {view.record.cell.feature}"))
+        sections = sorted(k for k in conn if k == "remote" or k.startswith("remote-"))
+        parts = []
+        for section in sections or ["remote"]:
+            remote = conn.get(section, {})
+            text = f"{section}.auth = {remote.get('auth', '?')}"
+            if "eap_id" in remote:
+                text += f", {section}.eap_id = {remote['eap_id']}"
+            parts.append(text)
+        out.append(("; ".join(parts), f"feature {view.record.cell.feature}"))
     return out
+
+
+def _second_round(view: CellView) -> list[Setting]:
+    """A connection requiring more than one authentication round (RFC 4739), where the
+    client's dial failed."""
+    if view.record.windows is None or view.record.windows.connected:
+        return []
+    out = []
+    for conn in _connections(view):
+        rounds = sorted(k for k in conn if k.startswith("remote-"))
+        if len(rounds) > 1:
+            setting = "; ".join(f"{r}.auth = {conn[r].get('auth', '?')}" for r in rounds)
+            out.append((setting, "a second authentication round (RFC 4739): " + _failed(view)))
+    return out
+
+
+def _failed(view: CellView) -> str:
+    dial = view.record.windows
+    if dial is not None and dial.error is not None:
+        return f"the dial fails with {dial.error} {dial.symbol}"
+    return f"{view.record.test.function} fails as documented"
+
+
+def _mobike(view: CellView) -> list[Setting]:
+    values = sorted({str(c["mobike"]) for c in _connections(view) if "mobike" in c})
+    follows = "the IKE SA follows the client's new address"
+    if values:
+        return [(f"mobike = {', '.join(values)}", follows)]
+    return [("mobike not set", f"charon default: yes; {follows}")]
 
 
 def _chosen(which: str) -> Callable[[CellView], list[Setting]]:

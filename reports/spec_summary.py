@@ -48,7 +48,10 @@ def _placeholders(message: dict[str, Any]) -> dict[str, Any]:
     """Certificates in a VICI message are PEM bytes; in swanctl.conf they are file names."""
     local = dict(message["local"])
     local["certs"] = [GATEWAY_CERT]
-    remote = dict(message["remote"])
-    if "cacerts" in remote:
-        remote["cacerts"] = [CLIENT_CA]
-    return {**message, "local": local, "remote": remote}
+    rounds = {}
+    for section in (k for k in message if k == "remote" or k.startswith("remote-")):
+        remote = dict(message[section])
+        if "cacerts" in remote:
+            remote["cacerts"] = [CLIENT_CA]
+        rounds[section] = remote  # one round: `remote`; several (RFC 4739): remote-1, -2
+    return {**message, "local": local, **rounds}

@@ -60,10 +60,11 @@ class CellView:
         """(feature, variant) of the matrix column this item belongs in.
 
         The auth and proposal suites are about an authentication case: their column is the
-        case (and variant), holding every test function of it. The SA lifecycle and
-        fragmentation suites (marked rekey, liveness or fragmentation) check one behaviour
-        per test function over a case, so each function is a column of its own ("client
-        child rekey", "large ike auth"), the case and variant its sublabel.
+        case (and variant), holding every test function of it. The SA lifecycle suites
+        (marked rekey or liveness), fragmentation, routing, MOBIKE and the unsupported
+        extensions (redirect, multiple authentication) check one behaviour per test function
+        over a case, so each function is a column of its own ("client child rekey", "large
+        ike auth"), the case and variant its sublabel.
         """
         cell = self.record.cell
         if FUNCTION_COLUMN_MARKERS & set(self.record.test.markers):
@@ -72,7 +73,9 @@ class CellView:
         return (cell.feature, cell.variant)
 
 
-FUNCTION_COLUMN_MARKERS = frozenset({"rekey", "liveness", "fragmentation"})
+FUNCTION_COLUMN_MARKERS = frozenset(
+    {"rekey", "liveness", "fragmentation", "routing", "mobike", "extensions"}
+)
 
 
 def page_name(evidence_dir: str) -> str:

@@ -28,6 +28,8 @@ from infra.capture.decode import (
 from infra.capture.facts import (
     MS_NOTIFY_STATUS,
     NAT_DETECTION_DESTINATION_IP,
+    NAT_DETECTION_SOURCE_IP,
+    UPDATE_SA_ADDRESSES,
     CaptureFacts,
     ConfigPayload,
     CpAttribute,
@@ -39,6 +41,7 @@ from infra.capture.facts import (
     TlsRecord,
     TlsStep,
     natd_hash,
+    natd_matches,
 )
 from suites.wire import assert_eap_tls_handshake
 
@@ -619,3 +622,25 @@ def test_a_lost_exit_status_is_retried_but_a_real_tshark_error_is_not() -> None:
     assert _decoder_lost("tshark exited with status -9: (no message)")
     assert not _decoder_lost("tshark exited with status 2: The file appears to be damaged")
     assert not _decoder_lost("tshark exited with status 255: Unknown UAT record")
+
+
+@needs_tshark
+def test_a_mobike_address_update_and_its_nat_detection() -> None:
+    """A recorded move (emulated win11-23h2, direct, charon 5.9.8): the client's update from
+    its new address 203.0.113.2 and the gateway's answer, whose NATD_D_IP hashes the address
+    it saw the update come from (no NAT), not the client's old one."""
+    facts = decode_capture(
+        CAPTURES / "direct-mobike.pcap", CAPTURES / "direct-mobike.ikev2_decryption_table"
+    )
+    [update] = facts.address_updates()
+    assert (update.src, update.sport, update.dst) == ("203.0.113.2", 4500, GATEWAY_ADDRESS)
+    assert update.notify_types()[0] == UPDATE_SA_ADDRESSES and not update.response
+    assert natd_matches(update, NAT_DETECTION_SOURCE_IP, "203.0.113.2", 4500)
+    assert not natd_matches(update, NAT_DETECTION_SOURCE_IP, "192.0.2.2", 4500)
+    [answer] = [
+        m
+        for m in facts.exchanges(Exchange.INFORMATIONAL, response=True)
+        if m.message_id == update.message_id and m.src == GATEWAY_ADDRESS
+    ]  # the gateway's own request 2 (N(ADD_4_ADDR)) has an answer with that ID too
+    assert natd_matches(answer, NAT_DETECTION_DESTINATION_IP, "203.0.113.2", 4500)
+    assert not natd_matches(answer, UPDATE_SA_ADDRESSES, "203.0.113.2", 4500)

@@ -67,6 +67,30 @@ def conn(**kw: object) -> ConnectionSpec:
             r"connections\[0\]\.name: 'a b' is not a valid name",
         ),
         ({"connections": (conn(eap_id="%any"),)}, r"connections\[0\]\.eap_id: only meaningful"),
+        (
+            {"connections": (conn(second_remote_auth=RemoteAuth.EAP_MSCHAPV2),)},
+            r"connections\[0\]\.second_remote_auth: eap-mschapv2 needs at least one eap_secret",
+        ),
+        (
+            {"connections": (conn(second_remote_auth=RemoteAuth.PUBKEY),)},
+            r"connections\[0\]\.second_remote_auth: pubkey again",
+        ),
+        (
+            {
+                "connections": (
+                    conn(
+                        remote_auth=RemoteAuth.EAP_TLS,
+                        second_remote_auth=RemoteAuth.EAP_MSCHAPV2,
+                    ),
+                ),
+                "eap_secrets": SECRET,
+            },
+            r"second_remote_auth: eap-mschapv2 after eap-tls; at most one round may be EAP",
+        ),
+        (
+            {"connections": (conn(second_remote_auth="eap-mschapv2"),), "eap_secrets": SECRET},
+            r"connections\[0\]\.second_remote_auth: 'eap-mschapv2' is not a RemoteAuth",
+        ),
     ],
 )
 def test_invalid_spec_names_the_field(kwargs: dict[str, object], message: str) -> None:
@@ -129,3 +153,44 @@ def test_times_and_flags_are_rendered_as_swanctl_would() -> None:
     assert msg["rekey_time"] == "0s" and msg["dpd_delay"] == "30s" and msg["send_certreq"] == "no"
     assert msg["children"]["net"]["rekey_time"] == "3600s"
     assert msg["children"]["net"]["esp_proposals"] == ["aes256-sha1"]
+
+
+def test_two_rounds_become_remote_1_and_remote_2() -> None:
+    """RFC 4739: certificate first, then EAP-MSCHAPv2; the CA pin goes with the certificate
+    round and eap_id with the EAP round (swanctl.conf(5) remote<suffix>)."""
+    spec = GatewaySpec(
+        preset="t",
+        connections=(
+            conn(second_remote_auth=RemoteAuth.EAP_MSCHAPV2, eap_id="%any", remote_id="*@x"),
+        ),
+        eap_secrets=SECRET,
+    )
+    assert spec.connections[0].remote_rounds == (RemoteAuth.PUBKEY, RemoteAuth.EAP_MSCHAPV2)
+    conns, _, _ = gateway_messages(spec, local_id="gw", local_cert_pem=b"C", remote_ca_pem=b"A")
+    msg = conns["rw"]
+    assert "remote" not in msg
+    assert msg["remote-1"] == {"auth": "pubkey", "id": "*@x", "cacerts": [b"A"]}
+    assert msg["remote-2"] == {"auth": "eap-mschapv2", "eap_id": "%any"}
+
+
+def test_one_round_stays_the_remote_section() -> None:
+    spec = GatewaySpec(preset="t", connections=(conn(),))
+    conns, _, _ = gateway_messages(spec, local_id="gw", local_cert_pem=b"C", remote_ca_pem=b"A")
+    assert conns["rw"]["remote"] == {"auth": "pubkey", "cacerts": [b"A"]}
+    assert "remote-1" not in conns["rw"]
+
+
+def test_the_report_summary_keeps_both_rounds_without_certificates() -> None:
+    """result.json's gateway spec (reports.spec_summary) in swanctl's shape: remote-1 and
+    remote-2, the CA pin as a file name, no PEM bytes."""
+    from reports.spec_summary import CLIENT_CA, summarize
+
+    spec = GatewaySpec(
+        preset="t",
+        connections=(conn(second_remote_auth=RemoteAuth.EAP_MSCHAPV2, eap_id="%any"),),
+        eap_secrets=SECRET,
+    )
+    summary = summarize(spec)["connections"]["rw"]
+    assert summary["remote-1"] == {"auth": "pubkey", "cacerts": [CLIENT_CA]}
+    assert summary["remote-2"] == {"auth": "eap-mschapv2", "eap_id": "%any"}
+    assert "remote" not in summary

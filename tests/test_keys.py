@@ -79,3 +79,16 @@ def test_rekey_capture_decrypts_on_both_sas() -> None:
         "INFORMATIONAL response 0 [ ]",
     ]
     assert not facts.malformed_frames
+
+
+def test_keys_of_an_sa_destroyed_after_its_first_ike_auth(tmp_path: Path) -> None:
+    """charon derives the keys while processing an unfragmented IKE_AUTH request and then
+    destroys the SA it refuses ("checkin and destroy", no SPI check-in after the keys): the
+    keys belong to the SA the IKE_SA_INIT check-in named, and its refusal decrypts."""
+    (sa,) = parse_charon_log((DATA / "direct-auth-refused.gateway.log").read_text())
+    assert (sa.unique_id, sa.spi_i) == (1, "8a9a9376b3f9a846") and sa.complete
+    table = tmp_path / "ikev2_decryption_table"
+    table.write_text(sa.table_row() + "\n")
+    facts = decode_capture(DATA / "direct-auth-refused.pcap", table)
+    [response] = facts.ike_auth_responses()
+    assert response.decrypted and 24 in response.notify_types(), response.summary()

@@ -263,8 +263,13 @@ class EmulatedClient:
 
     def state(self, name: str) -> ClientState:
         connection = self._connection
-        if connection is None or connection.name != name or not connection.up:
+        if connection is None or connection.name != name:
             return ClientState(connected=False)
+        if not connection.up:
+            code = connection.session.down_error
+            return ClientState(
+                connected=False, ended_with=windows_error(code) if code is not None else None
+            )
         assert connection.established is not None
         config = connection.established.child.config
         return ClientState(

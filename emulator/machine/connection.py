@@ -74,6 +74,7 @@ class Connection:
                 on_child_retired=self._child_retired,
                 on_ike_sa=self._ike_rekeyed,
                 last_traffic=self._last_traffic,
+                on_path_change=self._reroute,
             ),
         )
         self.established: Established | None = None
@@ -142,6 +143,13 @@ class Connection:
 
     def _ike_rekeyed(self, sa: IkeSa) -> None:
         self.key_rows.append(decryption_table_row(sa))
+
+    def _reroute(self) -> str | None:
+        """IKE thread: the network changed; the gateway's host route follows it."""
+        with self._lock:
+            if self._torn_down or self.dataplane is None:
+                return None
+            return self.tun.reroute_server(self.server)
 
     def _last_traffic(self) -> float:
         with self._lock:

@@ -9,6 +9,11 @@ and logs; nothing here touches IKE state, so a flood of data cannot delay an IKE
 A CHILD SA rekey installs the new SA pair while the old one still exists (RFC 7296 2.8):
 outbound switches to the new SA at once, inbound accepts both SPIs until the old SA is
 deleted, so packets in flight during the rekey are not lost.
+
+Packets to the gateway's own (IKE) address are never tunnelled: Windows cannot reach the
+VPN server's physical address through the tunnel (reference 8). It matters when the
+network goes away (MOBIKE outage): the full tunnel's /1 routes then also cover the
+gateway, and the ESP packets of the data path would otherwise loop back into the device.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import time
 
 from emulator.log import ClientLog
 from emulator.net.esp import EspError, EspSa
-from emulator.net.selectors import Selector, allowed
+from emulator.net.selectors import Selector, allowed, packet_addresses
 from emulator.net.transport import Transport
 
 _READ_SIZE = 65535
@@ -110,6 +115,10 @@ class DataPlane:
         with contextlib.suppress(OSError):
             os.write(self._tun, inner)
 
+    def _to_gateway(self, packet: bytes) -> bool:
+        addresses = packet_addresses(packet)
+        return addresses is not None and addresses[2] == self._transport.server.packed
+
     def _run(self) -> None:
         while not self._stop.is_set():
             ready, _, _ = select.select([self._tun, self._wake_r], [], [])
@@ -119,7 +128,7 @@ class DataPlane:
                 packet = os.read(self._tun, _READ_SIZE)
             except OSError:
                 return
-            if not allowed(packet, self._tsi, self._tsr):
+            if not allowed(packet, self._tsi, self._tsr) or self._to_gateway(packet):
                 self.dropped_outbound += 1
                 continue
             esp = self.esp

@@ -17,14 +17,15 @@ import struct
 from dataclasses import dataclass
 
 NETLINK_ROUTE = 0
-NLMSG_ERROR = 2
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+NLM_F_DUMP = 0x300
 RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 16, 20, 24, 25, 26
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x1, 0x4, 0x100, 0x200, 0x400
 IFF_UP = 0x1
 IFLA_MTU = 4
 IFA_ADDRESS, IFA_LOCAL = 1, 2
 IFA_F_NODAD = 0x02
-RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PREFSRC = 1, 4, 5, 7
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PREFSRC, RTA_TABLE = 1, 4, 5, 7, 15
 RT_TABLE_MAIN = 254
 RTPROT_BOOT, RTPROT_STATIC = 3, 4
 RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
@@ -50,6 +51,29 @@ def _family(address: IPAddress) -> int:
 class RouteInfo:
     gateway: IPAddress | None
     ifindex: int
+    source: IPAddress | None = None
+    """The source address the kernel picks for this destination (RTA_PREFSRC)."""
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """One unicast route of the main table, as a dump lists it."""
+
+    destination: ipaddress.IPv4Network | ipaddress.IPv6Network
+    gateway: IPAddress | None
+    ifindex: int
+
+
+def _attributes(payload: bytes, offset: int) -> dict[int, bytes]:
+    """The rtattr list of a netlink payload from OFFSET on (last value of each kind)."""
+    found: dict[int, bytes] = {}
+    while offset + 4 <= len(payload):
+        length, kind = struct.unpack_from("=HH", payload, offset)
+        if length < 4:
+            break
+        found[kind] = payload[offset + 4 : offset + length]
+        offset += (length + 3) & ~3
+    return found
 
 
 class Rtnl:
@@ -89,8 +113,10 @@ class Rtnl:
                     if error:
                         raise NetlinkError(error, f"{what}: {os.strerror(error)}")
                     return answers
+                if msg_type == NLMSG_DONE:
+                    return answers
                 answers.append(payload)
-                if not flags & NLM_F_ACK:
+                if not flags & (NLM_F_ACK | NLM_F_DUMP):
                     return answers
 
     def link_up(self, ifindex: int, mtu: int) -> None:
@@ -155,13 +181,39 @@ class Rtnl:
             body += _attr(RTA_PREFSRC, source.packed)
         return body
 
+    def main_routes(self, family: int) -> list[RouteEntry]:
+        """The unicast routes of the main table for FAMILY (socket.AF_INET / AF_INET6)."""
+        body = struct.pack("=BBBBBBBBI", family, 0, 0, 0, 0, 0, 0, 0, 0)
+        routes = []
+        for payload in self._request(RTM_GETROUTE, NLM_F_DUMP, body, "route dump"):
+            _, dst_len, _, _, table, _, _, kind, _ = struct.unpack_from("=BBBBBBBBI", payload)
+            attrs = _attributes(payload, 12)
+            if RTA_TABLE in attrs:
+                table = struct.unpack("=I", attrs[RTA_TABLE])[0]
+            if table != RT_TABLE_MAIN or kind != RTN_UNICAST or RTA_OIF not in attrs:
+                continue
+            zero = bytes(4 if family == socket.AF_INET else 16)
+            network = ipaddress.ip_network(
+                (ipaddress.ip_address(attrs.get(RTA_DST, zero)), dst_len), strict=False
+            )
+            gateway = attrs.get(RTA_GATEWAY)
+            routes.append(
+                RouteEntry(
+                    network,
+                    ipaddress.ip_address(gateway) if gateway else None,
+                    struct.unpack("=i", attrs[RTA_OIF])[0],
+                )
+            )
+        return routes
+
     def route_get(self, destination: IPAddress) -> RouteInfo:
-        """The route the kernel would use to DESTINATION (gateway and output interface)."""
+        """The route the kernel would use to DESTINATION (gateway, output interface, source)."""
         bits = destination.max_prefixlen
         body = struct.pack("=BBBBBBBBI", _family(destination), bits, 0, 0, 0, 0, 0, 0, 0)
         body += _attr(RTA_DST, destination.packed)
         answers = self._request(RTM_GETROUTE, 0, body, f"route to {destination}")
         gateway: IPAddress | None = None
+        source: IPAddress | None = None
         ifindex = 0
         for payload in answers:
             offset = 12  # struct rtmsg
@@ -174,7 +226,9 @@ class Rtnl:
                     gateway = ipaddress.ip_address(value)
                 elif kind == RTA_OIF:
                     ifindex = struct.unpack("=i", value)[0]
+                elif kind == RTA_PREFSRC:
+                    source = ipaddress.ip_address(value)
                 offset += (length + 3) & ~3
         if not ifindex:
             raise NetlinkError(0, f"no route to {destination}")
-        return RouteInfo(gateway, ifindex)
+        return RouteInfo(gateway, ifindex, source)

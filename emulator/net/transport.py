@@ -5,7 +5,10 @@ carries IKE (behind the four zero bytes of the non-ESP marker, RFC 3948 2.2), NA
 keepalives (a single 0xFF byte) and UDP-encapsulated ESP, so one reader must tell them
 apart and hand each to its consumer: IKE datagrams to the IKE SA's inbox, ESP to the data
 path. Only datagrams from the gateway's address are accepted; anything else is counted
-and dropped, as a host firewall would.
+and dropped, as a host firewall would. The same thread watches the namespace's addresses
+and routes (emulator.net.pathwatch), so a change of network reaches the IKE thread as an
+event (MOBIKE, RFC 4555); the sockets are bound to the wildcard address, so after a move
+they send from whatever source the kernel picks, as Windows' IKE sockets do.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from emulator.net.pathwatch import PathWatch
 from infra.lab.netns import run_in_namespace
 
 IKE_PORT = 500
@@ -41,6 +45,7 @@ class Datagram:
 
 IkeSink = Callable[[Datagram], None]
 EspSink = Callable[[bytes], None]
+PathSink = Callable[[], None]
 
 
 def _bound_socket(family: int, port: int) -> socket.socket:
@@ -97,9 +102,11 @@ class Transport:
         *,
         server_ports: tuple[int, int] = (IKE_PORT, NATT_PORT),
         path_mtu: int = 0,
+        watch: PathWatch | None = None,
     ) -> None:
         self.server = server
         self.local = local
+        """The address the client sends from (the session moves it when the path changes)."""
         self.path_mtu = path_mtu
         """The path MTU to the server when the transport was opened (0: unknown)."""
         self.local_port = int(sock500.getsockname()[1])
@@ -111,6 +118,8 @@ class Transport:
         self._stop = threading.Event()
         self._ike_sink: IkeSink | None = None
         self._esp_sink: EspSink | None = None
+        self._path_sink: PathSink | None = None
+        self._watch = watch
         self._thread: threading.Thread | None = None
         self.dropped_foreign = 0
         self.dropped_esp = 0
@@ -152,6 +161,7 @@ class Transport:
             raise
         try:
             local = _source_address(family, server)
+            watch = PathWatch()
         except OSError:
             sock500.close()
             sock4500.close()
@@ -163,6 +173,7 @@ class Transport:
             local,
             server_ports=server_ports,
             path_mtu=_path_mtu(family, server),
+            watch=watch,
         )
 
     @property
@@ -173,9 +184,11 @@ class Transport:
 
     # --- receiving -------------------------------------------------------------------
 
-    def start(self, ike_sink: IkeSink) -> None:
-        """Start the receiver thread delivering IKE datagrams to IKE_SINK."""
+    def start(self, ike_sink: IkeSink, path_sink: PathSink | None = None) -> None:
+        """Start the receiver thread delivering IKE datagrams to IKE_SINK and news of a
+        change of the namespace's addresses or routes to PATH_SINK."""
         self._ike_sink = ike_sink
+        self._path_sink = path_sink
         self._thread = threading.Thread(target=self._run, name="emulator-udp", daemon=True)
         self._thread.start()
 
@@ -183,12 +196,24 @@ class Transport:
         """Where UDP-encapsulated ESP goes (None: dropped, e.g. before a CHILD SA exists)."""
         self._esp_sink = sink
 
+    def source(self) -> IPAddress | None:
+        """The address a datagram to the gateway would leave from now (None: no route)."""
+        if self._watch is None:
+            return self.local
+        return self._watch.source_toward(self.server)
+
     def _run(self) -> None:
-        sockets = [self._sock500, self._sock4500]
+        sockets: list[socket.socket | PathWatch] = [self._sock500, self._sock4500]
+        if self._watch is not None:
+            sockets.append(self._watch)
         while not self._stop.is_set():
             ready, _, _ = select.select([*sockets, self._wake_r], [], [])
             for sock in ready:
                 if sock is self._wake_r:
+                    continue
+                if isinstance(sock, PathWatch):
+                    if sock.drain() and self._path_sink is not None:
+                        self._path_sink()
                     continue
                 assert isinstance(sock, socket.socket)
                 try:
@@ -249,3 +274,5 @@ class Transport:
         self._wake_r = self._wake_w = -1
         self._sock500.close()
         self._sock4500.close()
+        if self._watch is not None:
+            self._watch.close()

@@ -15,6 +15,9 @@ Windows' WAN miniport adapter also exists before the connection. Configuring it 
 IKE_AUTH is then a few netlink requests on sockets that already live in the namespace.
 Addresses and on-link routes vanish with the device when its descriptor is closed; the
 host route to the server lives on the physical interface and is deleted explicitly.
+When the machine changes networks (MOBIKE), the kernel flushes that host route with the
+last address of its interface; `reroute_server` puts it back over the new network's
+route, as Windows re-points the VPN server's host route at the new interface.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class TunDevice:
         self._names = names
         self._rtnl = rtnl
         self._host_route: tuple[ipaddress.IPv4Network, int] | None = None
+        self._host_via: tuple[int, IPAddress | None] | None = None
         self._closed = False
 
     @classmethod
@@ -113,6 +117,7 @@ class TunDevice:
                     host = ipaddress.IPv4Network(f"{server}/32")
                     rtnl.add_route(host, physical.ifindex, gateway=physical.gateway, replace=True)
                     self._host_route = (host, physical.ifindex)
+                    self._host_via = (physical.ifindex, physical.gateway)
                     via = f" via {physical.gateway}" if physical.gateway else ""
                     device = self._names.get(physical.ifindex, f"#{physical.ifindex}")
                     routes.append(f"{host}{via} dev {device}")
@@ -130,6 +135,32 @@ class TunDevice:
             raise TunError(exc.errno, f"configuring {ifname}: {exc.strerror or exc}") from None
         self.routes = tuple(routes)
         return self.routes
+
+    def reroute_server(self, server: IPAddress) -> str | None:
+        """Point the full tunnel's host route to SERVER at the best route outside the VPN
+        interface (the longest prefix of the main table that holds SERVER); returns it as
+        text, or None when there is none (no network) or no host route is kept."""
+        if self._host_route is None or server.version != 4 or self._closed:
+            return None
+        host, _ = self._host_route
+        candidates = [
+            r
+            for r in self._rtnl.main_routes(socket.AF_INET)
+            if r.ifindex != self.ifindex and server in r.destination and r.destination != host
+        ]
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda r: r.destination.prefixlen)
+        if (best.ifindex, best.gateway) == self._host_via:
+            return None  # unchanged: replacing it would only notify the path watch again
+        try:
+            self._rtnl.add_route(host, best.ifindex, gateway=best.gateway, replace=True)
+        except OSError:
+            return None
+        self._host_route = (host, best.ifindex)
+        self._host_via = (best.ifindex, best.gateway)
+        via = f" via {best.gateway}" if best.gateway else ""
+        return f"{host}{via} dev {self._names.get(best.ifindex, f'#{best.ifindex}')}"
 
     def close(self) -> None:
         """Remove the host route, close the device (taking its addresses and routes)."""

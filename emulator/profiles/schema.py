@@ -211,7 +211,27 @@ class ProfileOptions:
             "Windows error ending an established connection whose gateway stops answering",
         )
     )
-    outage_time_s: int = field(metadata=_m("6", "MOBIKE network outage time"))
+    # --- mobility ---
+    outage_time_s: int = field(
+        metadata=_m(
+            "6",
+            "how long the IKE SA survives without a usable network (MOBIKE); then the "
+            "connection ends with lost_peer_error",
+        )
+    )
+    mobike_update_natd: bool = field(
+        metadata=_m("6", "N(NATD_S_IP) and N(NATD_D_IP) in the UPDATE_SA_ADDRESSES request")
+    )
+    mobike_update_address_list: bool = field(
+        metadata=_m(
+            "6",
+            "N(NO_ADDITIONAL_ADDRESSES) in the UPDATE_SA_ADDRESSES request (the client's "
+            "address list, RFC 4555 3.6)",
+        )
+    )
+    mobike_update_cookie2: bool = field(
+        metadata=_m("6", "N(COOKIE2) in the UPDATE_SA_ADDRESSES request (return routability)")
+    )
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ The profile gives the times in Windows seconds (windows-client-behavior.md 4.1-4
 CHILD SA rekey at ``child_rekey_after_s`` (3526 s, 58 min 46 s) after the CHILD SA was
 created, its hard expiry at ``child_lifetime_s`` when no rekey succeeded, IKE SA rekey at
 ``ike_rekey_after_s``, the idle CHILD SA delete after ``idle_child_delete_s`` without ESP
-traffic, liveness checks on the ``dpd_intervals_s`` schedule, NAT keepalives. One
+traffic, liveness checks on the ``dpd_intervals_s`` schedule, NAT keepalives, and the
+MOBIKE network outage: without a usable network the IKE SA survives ``outage_time_s``
+(reference 6, 1800 s) and every other timer waits for the network to return. One
 WindowsClock turns them into real deadlines, so a suite compresses an hour into seconds by
 configuration; this class only keeps deadlines, the session does the exchanges.
 """
@@ -27,6 +29,7 @@ class Due(enum.Enum):
     IDLE = "idle check"
     DPD = "liveness check"
     KEEPALIVE = "keepalive"
+    OUTAGE = "network outage"
 
 
 class Lifecycle:
@@ -40,6 +43,7 @@ class Lifecycle:
         self._deadlines[Due.DPD] = now + self._dpd_intervals[0] if self._dpd_intervals else NEVER
         keepalive = clock.real(options.nat_keepalive_s) if behind_nat else 0.0
         self._keepalive = keepalive
+        self._outage_until: float | None = None
         if keepalive > 0:
             self._deadlines[Due.KEEPALIVE] = now + keepalive
         self.ike_new(now)
@@ -48,13 +52,42 @@ class Lifecycle:
     # --- deadlines ---------------------------------------------------------------------
 
     def next_deadline(self) -> float:
+        if self._outage_until is not None:
+            return self._outage_until
         return min(self._deadlines.values())
 
     def due(self, now: float) -> list[Due]:
+        if self._outage_until is not None:
+            return [Due.OUTAGE] if self._outage_until <= now else []
         return [kind for kind, at in self._deadlines.items() if at <= now]
 
     def is_due(self, kind: Due, now: float) -> bool:
+        if kind is Due.OUTAGE:
+            return self._outage_until is not None and self._outage_until <= now
+        if self._outage_until is not None:
+            return False
         return self._deadlines[kind] <= now
+
+    # --- network outage (MOBIKE) -------------------------------------------------------
+
+    @property
+    def in_outage(self) -> bool:
+        return self._outage_until is not None
+
+    def outage_began(self, now: float) -> float:
+        """No usable network since NOW: the IKE SA is given outage_time_s (Windows time);
+        returns the real deadline. A second loss during an outage keeps the first deadline."""
+        if self._outage_until is None:
+            self._outage_until = now + self.clock.real(self.options.outage_time_s)
+        return self._outage_until
+
+    def outage_ended(self, now: float) -> None:
+        """The network is back (the SA moved): liveness checks start over from NOW; rekeys
+        that fell due meanwhile are due at once."""
+        self._outage_until = None
+        if self._dpd_intervals:
+            self._dpd_count = 0
+            self._deadlines[Due.DPD] = now + self._dpd_intervals[0]
 
     def windows_age(self, since: float, now: float | None = None) -> float:
         """Windows seconds elapsed since the monotonic time SINCE."""

@@ -6,7 +6,10 @@ connect/disconnect from the pytest thread. One thread reading one inbox (datagra
 the transport, commands from the API) keeps every IKE SA field single-owner; callers
 wait on a Future or an Event, never on a sleep. Every wait has a deadline from the
 profile's retransmission schedule, and everything a gateway sends either advances the
-exchange, is dropped with a log line, or ends the attempt with a ConnectError.
+exchange, is dropped with a log line, or ends the attempt with a ConnectError. A change
+of the machine's network arrives the same way, as a command from the transport's path
+watch: the session moves the IKE SA to the new address (MOBIKE, emulator.sa.mobike) or,
+without a usable network, keeps it for the profile's outage time.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ from emulator.codec.payloads import AuthPayload
 from emulator.const import ExchangeType, NotifyType, ProtocolId
 from emulator.crypto import key_exchange
 from emulator.log import ClientLog
-from emulator.net.transport import Datagram, Transport
-from emulator.sa import auth_exchange, child_rekey, ike_rekey, init_exchange
+from emulator.net.transport import Datagram, IPAddress, Transport
+from emulator.sa import auth_exchange, child_rekey, ike_rekey, init_exchange, mobike
 from emulator.sa.authenticator import AuthContext
 from emulator.sa.child import ChildSa
 from emulator.sa.dial import DialConfig
@@ -67,6 +70,7 @@ class State(enum.StrEnum):
 class _Command(enum.Enum):
     DISCONNECT = "disconnect"
     ABORT = "abort"
+    PATH_CHANGED = "path changed"
 
 
 class _Aborted(Exception):
@@ -75,6 +79,25 @@ class _Aborted(Exception):
 
 class _NoResponse(Exception):
     """A request went unanswered through the whole retransmission schedule."""
+
+
+@dataclass(frozen=True)
+class _Outstanding:
+    """A request on the wire: what to retransmit, and which response ends it."""
+
+    sa: IkeSa
+    exchange: int
+    mid: int
+    datagrams: list[bytes]
+
+
+class _PathLost(Exception):
+    """The network changed under an outstanding request (established SA only): the request
+    waits until the IKE SA has a path again, then goes out from there (window size 1)."""
+
+    def __init__(self, request: _Outstanding) -> None:
+        super().__init__(f"{ExchangeType(request.exchange).name} request {request.mid}")
+        self.request = request
 
 
 @dataclass(frozen=True)
@@ -101,6 +124,9 @@ class SessionHooks:
     """A rekeyed IKE SA (its keys belong in the decryption table)."""
     last_traffic: Callable[[], float] | None = None
     """Monotonic time of the last ESP packet (Windows' idle timer); None: never idle."""
+    on_path_change: Callable[[], str | None] | None = None
+    """The machine's network changed: re-point the route to the gateway outside the tunnel
+    (returns the new route for the log, None if nothing changed)."""
 
 
 class IkeSession:
@@ -139,6 +165,11 @@ class IkeSession:
         self._natt = False
         self._responses: dict[tuple[bytes, int], list[bytes]] = {}
         self._gateway_has_sa = False
+        self.peer_mobike = False
+        """The gateway announced MOBIKE_SUPPORTED in its last IKE_AUTH response."""
+        self._announced: IPAddress | None = None
+        """The client address the gateway's IKE SA has (where its responses go)."""
+        self._interrupted: _Outstanding | None = None
 
     # --- API (any thread) ------------------------------------------------------------
 
@@ -147,7 +178,7 @@ class IkeSession:
         if self._thread is not None:
             raise RuntimeError("an IkeSession dials once")
         self.state = State.CONNECTING
-        self.transport.start(self._inbox.put)
+        self.transport.start(self._inbox.put, lambda: self._inbox.put(_Command.PATH_CHANGED))
         self._thread = threading.Thread(target=self._run, name="emulator-ike", daemon=True)
         self._thread.start()
         try:
@@ -273,7 +304,11 @@ class IkeSession:
                 f"sending packet: from {self.transport.local}[{local_port}] to "
                 f"{self.transport.server}[{server_port}] ({len(data)} bytes)",
             )
-            self.transport.send_ike(data, natt=self._natt)
+            try:
+                self.transport.send_ike(data, natt=self._natt)
+            except OSError as exc:
+                # No route or no source address: lost like on a dead network, retransmitted.
+                self.log.line("NET", f"sending failed: {exc}")
 
     def _log_fragments(self, kind: str, exchange: int, mid: int, datagrams: list[bytes]) -> None:
         if len(datagrams) > 1:
@@ -427,6 +462,7 @@ class IkeSession:
             opened.payloads, sa, context.nonce_i, context.nonce_r, offer
         )
         self.child = child
+        self.peer_mobike = mobike.peer_supports(opened.payloads)
         self.log.line(
             "IKE",
             f"CHILD_SA established with SPIs {child.spi_in.hex()}_i {child.spi_out.hex()}_o, "
@@ -442,10 +478,24 @@ class IkeSession:
         header = sa.header(exchange, mid, response=False)
         self.log.line("ENC", f"generating {describe(IkeMessage(header, ()), payloads)}")
         self._log_fragments("request", exchange, mid, datagrams)
+        return self._exchange(_Outstanding(sa, exchange, mid, datagrams))
+
+    def _exchange(self, request: _Outstanding) -> Opened:
+        """Send REQUEST on the retransmission schedule until its response arrives; raises
+        _PathLost when the machine's network changes meanwhile (established SA only)."""
+        sa, exchange, mid = request.sa, request.exchange, request.mid
         for timeout in self._schedule():
-            self._send(datagrams)
+            self._send(request.datagrams)
             deadline = time.monotonic() + timeout
-            while (datagram := self._wait(deadline)) is not None:
+            while True:
+                established = self.state is State.ESTABLISHED
+                datagram = self._wait(deadline, wake_on_command=established)
+                if datagram is None:
+                    if established and self._path_moved():
+                        raise _PathLost(request)
+                    if time.monotonic() < deadline:
+                        continue
+                    break
                 opened = self._receive(sa, datagram)
                 if opened is None:
                     continue
@@ -463,6 +513,26 @@ class IkeSession:
                 f"{len(self._schedule())} transmissions",
             )
         raise _NoResponse(f"{ExchangeType(exchange).name} request {mid} unanswered")
+
+    def _path_moved(self) -> bool:
+        """A path change is pending and the route to the gateway is gone or has another
+        source (the command stays for _serve); False, and the command consumed, otherwise."""
+        if _Command.PATH_CHANGED not in self._deferred:
+            return False
+        if self.hooks.on_path_change is not None:
+            route = self.hooks.on_path_change()
+            if route is not None:
+                self.log.line("KNL", f"host route to the gateway now {route}")
+        if self._usable(self.transport.source()) == self.transport.local:
+            self._deferred = [c for c in self._deferred if c is not _Command.PATH_CHANGED]
+            return False
+        return True
+
+    def _usable(self, source: IPAddress | None) -> IPAddress | None:
+        """SOURCE if the gateway can be reached from it outside the tunnel, else None (no
+        route, or only the tunnel's own virtual address: no network at all)."""
+        own = set(self.child.config.addresses) if self.child is not None else set()
+        return None if source is None or str(source) in own else source
 
     def _receive(self, sa: IkeSa, datagram: Datagram) -> Opened | None:
         """A complete response for SA from DATAGRAM; requests (on SA, or on an IKE SA a rekey
@@ -608,10 +678,30 @@ class IkeSession:
         life = self.lifecycle = Lifecycle(
             self.config.options, self.config.clock, behind_nat=self.behind_nat
         )
+        self._announced = self.transport.local
         while self.state is State.ESTABLISHED:
             if _Command.DISCONNECT in self._deferred:
                 self._disconnect()
                 return
+            if _Command.PATH_CHANGED in self._deferred:
+                self._deferred = [c for c in self._deferred if c is not _Command.PATH_CHANGED]
+                try:
+                    self._path_changed(life)
+                except _PathLost as lost:
+                    self._interrupted = lost.request
+                    continue
+                except _NoResponse as exc:
+                    self.down_error = self.config.options.lost_peer_error
+                    self._down(
+                        f"the gateway did not answer the address update: {exc} "
+                        f"(Windows error {self.down_error})"
+                    )
+                    return
+                except ConnectError as exc:
+                    self.down_error = exc.code
+                    self._down(f"the address update failed with Windows error {exc.code}: {exc}")
+                    return
+                continue
             datagram = self._wait(life.next_deadline(), wake_on_command=True)
             if datagram is not None:
                 if self._receive(self.sa, datagram) is not None:
@@ -625,6 +715,10 @@ class IkeSession:
                     continue  # an earlier action moved it (a rekey renews the CHILD expiry)
                 try:
                     self._act(due, life, now)
+                except _PathLost as lost:
+                    self.log.line("IKE", f"the network changed during {lost}")
+                    self._interrupted = lost.request
+                    break
                 except _NoResponse as exc:
                     self.down_error = self.config.options.lost_peer_error
                     self._down(
@@ -636,7 +730,13 @@ class IkeSession:
     def _act(self, due: Due, life: Lifecycle, now: float) -> None:
         sa = self.sa
         assert sa is not None
-        if due is Due.KEEPALIVE:
+        if due is Due.OUTAGE:
+            self.down_error = self.config.options.lost_peer_error
+            self._down(
+                f"no usable network for {self.config.options.outage_time_s} s (Windows time, "
+                f"the profile's outage_time_s) (Windows error {self.down_error})"
+            )
+        elif due is Due.KEEPALIVE:
             self.transport.send_keepalive()
             life.keepalive_sent(now)
         elif due is Due.DPD:
@@ -655,6 +755,68 @@ class IkeSession:
                 self._delete_child(sa, f"no traffic for {idle} s (idle CHILD SA)")
             elif last is None:
                 life.idle_off()
+
+    def _path_changed(self, life: Lifecycle) -> None:
+        """The machine's addresses or routes changed: move the IKE SA, or wait it out."""
+        now = time.monotonic()
+        transport = self.transport
+        if self.hooks.on_path_change is not None:
+            route = self.hooks.on_path_change()
+            if route is not None:
+                self.log.line("KNL", f"host route to the gateway now {route}")
+        source = self._usable(transport.source())
+        if source is None:
+            if not life.in_outage:
+                life.outage_began(now)
+                self.log.line(
+                    "IKE",
+                    f"no usable network (no source address toward {transport.server}): "
+                    f"keeping the IKE SA for {self.config.options.outage_time_s} s",
+                )
+            return
+        old, transport.local = transport.local, source
+        if life.in_outage:
+            life.outage_ended(now)
+            self.log.line("IKE", f"network back on {source}")
+        interrupted, self._interrupted = self._interrupted, None
+        if interrupted is not None:
+            # Window size 1: the request the change interrupted is answered first.
+            name = ExchangeType(interrupted.exchange).name
+            self.log.line("IKE", f"retransmitting {name} request {interrupted.mid} from {source}")
+            self._exchange(interrupted)
+        if source == self._announced:
+            return
+        if not self.peer_mobike:
+            self.log.line(
+                "IKE",
+                f"local address changed from {old} to {source}, but the gateway did not "
+                "announce MOBIKE: the IKE SA cannot follow",
+            )
+            return
+        sa = self.sa
+        assert sa is not None
+        path = mobike.Endpoints(
+            sa.spi_i,
+            sa.spi_r,
+            source,
+            transport.local_natt_port,
+            transport.server,
+            transport.server_natt_port,
+        )
+        request = mobike.update_request(self.config.options, path)
+        self.log.line(
+            "IKE",
+            f"local address changed from {self._announced} to {source}: updating the IKE SA "
+            "(MOBIKE)",
+        )
+        opened = self._request(sa, ExchangeType.INFORMATIONAL, request.payloads)
+        self._announced = source
+        self.behind_nat = mobike.update_response(opened.payloads, request, path)
+        self.log.line(
+            "IKE",
+            f"IKE SA moved to {source}: "
+            + ("local host is behind NAT" if self.behind_nat else "no NAT on the new path"),
+        )
 
     def _rekey_child(self, sa: IkeSa, life: Lifecycle) -> None:
         old = self.child
@@ -722,13 +884,18 @@ class IkeSession:
     def _disconnect(self) -> None:
         sa, child = self.sa, self.child
         assert sa is not None
+        if self.lifecycle is not None and self.lifecycle.in_outage:
+            # No network: the Deletes could not leave the machine.
+            self.log.line("IKE", "disconnect without a network: no Delete sent")
+            self._down("disconnected")
+            return
         try:
             if child is not None:
                 delete = DeletePayload(ProtocolId.ESP, 4, (child.spi_in,))
                 self._request(sa, ExchangeType.INFORMATIONAL, (delete,))
             self._request(sa, ExchangeType.INFORMATIONAL, (DeletePayload(ProtocolId.IKE),))
-        except _NoResponse as exc:
-            self.log.line("IKE", f"disconnect: {exc}")
+        except (_NoResponse, _PathLost) as exc:
+            self.log.line("IKE", f"disconnect: {exc} unanswered")
         self._down("disconnected")
 
     def _send_ike_delete(self) -> None:

@@ -53,6 +53,17 @@ NAT_DETECTION_SOURCE_IP = 16388
 NAT_DETECTION_DESTINATION_IP = 16389
 MS_NOTIFY_STATUS = 12345
 """Microsoft's private notify carrying a Windows error number (strongSwan: N(MS_STATUS(n)))."""
+MOBIKE_SUPPORTED = 16396
+UPDATE_SA_ADDRESSES = 16400
+COOKIE2 = 16401
+"""RFC 4555 3.4-3.5: MOBIKE support, the address update and its return routability cookie."""
+MULTIPLE_AUTH_SUPPORTED = 16404
+ANOTHER_AUTH_FOLLOWS = 16405
+"""RFC 4739 3: support for, and the announcement of, another authentication round."""
+REDIRECT_SUPPORTED = 16406
+REDIRECT = 16407
+REDIRECTED_FROM = 16408
+"""RFC 5685: redirect support (IKE_SA_INIT), the redirect itself, and the new SA's origin."""
 
 
 # --- strongSwan 5.9.8 short names (message.c get_string and the enum tables it uses) ---
@@ -429,6 +440,14 @@ def natd_hash(spi_i: bytes, spi_r: bytes, address: str, port: int) -> bytes:
     return hashlib.sha1(spi_i + spi_r + packed + struct.pack("!H", port)).digest()
 
 
+def natd_matches(message: IkeMessage, notify_type: int, address: str, port: int) -> bool:
+    """Whether MESSAGE's NAT-D notify NOTIFY_TYPE hashes ADDRESS and PORT with its SPIs."""
+    notify = message.find_notify(notify_type)
+    return notify is not None and notify.data == natd_hash(
+        message.spi_i, message.spi_r, address, port
+    )
+
+
 _TLS_HANDSHAKE = 22
 
 
@@ -528,6 +547,15 @@ class CaptureFacts:
             m.auth_method
             for m in self.whole_messages()
             if m.initiator == initiator and m.auth_method is not None
+        )
+
+    def address_updates(self) -> tuple[IkeMessage, ...]:
+        """INFORMATIONAL requests with N(UPDATE_SA_ADDRESSES) (RFC 4555 3.5), in wire order;
+        `src`/`sport` are the outer address the update came from (a NAT's, behind one)."""
+        return tuple(
+            m
+            for m in self.exchanges(Exchange.INFORMATIONAL, response=False)
+            if UPDATE_SA_ADDRESSES in m.notify_types()
         )
 
     def nat_detected_by_responder(self, client_address: str, client_port: int = 500) -> bool:

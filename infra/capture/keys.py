@@ -124,12 +124,16 @@ def parse_charon_log(text: str) -> list[IkeSaKeys]:
     for an IKE rekey is the *old* SA; the new SA is named by the "checkin IKEv2 SA name[M]
     with SPIs" line that follows in the same context. So a key set is collected per context
     and handed to the SA the next check-in names. Hex dumps are followed per logging thread
-    because several threads' lines interleave.
+    because several threads' lines interleave. A key set no check-in follows (charon derived
+    the keys while processing an IKE_AUTH request and then destroyed the SA, e.g. an
+    authentication it refused in an unfragmented exchange) belongs to the SA its context
+    checked in last: the SA itself, named by its IKE_SA_INIT check-in.
     """
     checked_in: dict[int, IkeSaKeys] = {}
     building: dict[int, IkeSaKeys] = {}
     proposal: dict[int, str] = {}
     dumps = HexDumps()
+    last_checkin: dict[int, tuple[int, str, str]] = {}
     for line in text.splitlines():
         parsed = LOG_LINE.match(line)
         if parsed is None:
@@ -147,11 +151,18 @@ def parse_charon_log(text: str) -> list[IkeSaKeys]:
             building[context] = keys
             dumps.start(thread, keys.secrets, m.group(1), int(m.group(2)))
         elif (m := _CHECKIN.search(rest)) and m.group(3) != "0" * 16:
+            last_checkin[context] = (int(m.group(1)), m.group(2), m.group(3))
             keys = building.get(context, IkeSaKeys(context))
             if {"Sk_ei", "Sk_er"} <= keys.secrets.keys():
                 del building[context]
                 keys.unique_id, keys.spi_i, keys.spi_r = int(m.group(1)), m.group(2), m.group(3)
                 checked_in[keys.unique_id] = keys
+    for context, keys in building.items():
+        known = last_checkin.get(context)
+        derived = {"Sk_ei", "Sk_er"} <= keys.secrets.keys()
+        if known is not None and derived and known[0] not in checked_in:
+            keys.unique_id, keys.spi_i, keys.spi_r = known
+            checked_in[keys.unique_id] = keys
     return [sa for sa in checked_in.values() if sa.complete]
 
 

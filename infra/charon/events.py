@@ -15,7 +15,7 @@ from typing import Any
 
 from infra.charon.daemon import CharonDaemon, decode
 
-EVENT_TYPES = ("ike-updown", "child-updown", "ike-rekey", "child-rekey")
+EVENT_TYPES = ("ike-updown", "child-updown", "ike-rekey", "child-rekey", "ike-update")
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,10 @@ class ClientState:
     connected: bool
     virtual_ips: tuple[str, ...] = ()
     dns_servers: tuple[str, ...] = ()
+    ended_with: WindowsError | None = None
+    """The Windows error an established connection ended with (lost gateway, network
+    outage), as the RAS event log reports it; None while connected, after a hang-up, or
+    where the client kind cannot tell."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.charon.daemon import CharonDaemon
+from infra.charon.daemon import CharonDaemon, decode
 from infra.charon.events import EventRecorder
 from infra.gateway.builds import BuildStatus
 from infra.gateway.releases import check_spec
@@ -109,6 +109,13 @@ class Gateway:
 
     def list_sas(self) -> list[dict[str, Any]]:
         return self.daemon.list_sas()
+
+    def redirect(self, ike: str, gateway: str) -> dict[str, Any]:
+        """Ask charon to redirect the IKE SAs of connection IKE to GATEWAY (an address or
+        name; RFC 5685, VICI `redirect`). charon answers at once ({success, matches,
+        errmsg}) and redirects in a job: whether the client supports it shows only later,
+        in the log and on the wire."""
+        return dict(decode(self.daemon.session.redirect({"ike": ike, "gateway": gateway})))
 
     def stop(self) -> None:
         self.events.stop()

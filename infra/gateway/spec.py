@@ -80,6 +80,16 @@ class ConnectionSpec:
     mobike: bool | None = None
     trust_remote_ca: bool = True
     """Pin the remote's CA (`remote.cacerts`) as the documented configurations do."""
+    second_remote_auth: RemoteAuth | None = None
+    """A second authentication round the client must complete (RFC 4739; swanctl
+    `remote-1` = remote_auth, `remote-2` = this); None: one round (`remote`). eap_id
+    belongs to whichever round is EAP."""
+
+    @property
+    def remote_rounds(self) -> tuple[RemoteAuth, ...]:
+        """The authentication rounds, in order."""
+        second = (self.second_remote_auth,) if self.second_remote_auth is not None else ()
+        return (self.remote_auth, *second)
 
 
 @dataclass(frozen=True)
@@ -164,6 +174,26 @@ def _check_address(path: str, text: str) -> None:
         raise SpecError(f"{path}: {text!r} is not an IP address") from None
 
 
+def _check_rounds(path: str, conn: ConnectionSpec) -> None:
+    """A second round must be a RemoteAuth, differ from the first, and at most one round
+    may be EAP (charon runs one EAP method per IKE SA, and eap_id names one round)."""
+    second = conn.second_remote_auth
+    if second is None:
+        return
+    if not isinstance(second, RemoteAuth):
+        raise SpecError(f"{path}.second_remote_auth: {second!r} is not a RemoteAuth")
+    if second is conn.remote_auth:
+        raise SpecError(
+            f"{path}.second_remote_auth: {second.value} again; a second round must "
+            "authenticate with another method"
+        )
+    if second.is_eap and conn.remote_auth.is_eap:
+        raise SpecError(
+            f"{path}.second_remote_auth: {second.value} after {conn.remote_auth.value}; at most "
+            "one round may be EAP"
+        )
+
+
 def _validate(spec: GatewaySpec) -> None:
     _check_name("preset", spec.preset)
     if not spec.connections:
@@ -205,10 +235,15 @@ def _validate(spec: GatewaySpec) -> None:
         _check_proposals(f"{path}.proposals", conn.proposals)
         for attr in ("dpd_delay", "rekey_time", "reauth_time", "over_time", "rand_time"):
             _check_time(f"{path}.{attr}", getattr(conn, attr))
-        if conn.eap_id is not None and not conn.remote_auth.is_eap:
+        _check_rounds(path, conn)
+        if conn.eap_id is not None and not any(r.is_eap for r in conn.remote_rounds):
             raise SpecError(f"{path}.eap_id: only meaningful with an EAP remote_auth")
-        if conn.remote_auth is RemoteAuth.EAP_MSCHAPV2 and not spec.eap_secrets:
-            raise SpecError(f"{path}.remote_auth: eap-mschapv2 needs at least one eap_secret")
+        for field_name, auth in (
+            ("remote_auth", conn.remote_auth),
+            ("second_remote_auth", conn.second_remote_auth),
+        ):
+            if auth is RemoteAuth.EAP_MSCHAPV2 and not spec.eap_secrets:
+                raise SpecError(f"{path}.{field_name}: eap-mschapv2 needs at least one eap_secret")
         if not conn.children:
             raise SpecError(f"{path}.children: a connection needs at least one child")
         child_names = set()

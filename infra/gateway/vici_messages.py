@@ -44,18 +44,26 @@ def child_message(child: ChildSpec) -> Message:
 def connection_message(
     conn: ConnectionSpec, *, local_id: str, local_cert_pem: bytes, remote_ca_pem: bytes
 ) -> Message:
-    """The load-conn body of CONN; the gateway always authenticates with its certificate."""
-    remote: Message = {"auth": conn.remote_auth.value}
-    _put(remote, "id", conn.remote_id)
-    _put(remote, "eap_id", conn.eap_id)
-    if conn.trust_remote_ca and conn.remote_auth.value in ("pubkey", "eap-tls"):
-        remote["cacerts"] = [remote_ca_pem]
+    """The load-conn body of CONN; the gateway always authenticates with its certificate.
+
+    One round is the `remote` section; two rounds (RFC 4739) are `remote-1` and `remote-2`,
+    which charon orders by their suffix. The remote ID goes with the first round."""
+    rounds = conn.remote_rounds
+    sections = ["remote"] if len(rounds) == 1 else [f"remote-{n}" for n in range(1, 3)]
     msg: Message = {
         "version": "2",
         "local": {"auth": "pubkey", "certs": [local_cert_pem], "id": local_id},
-        "remote": remote,
-        "children": {child.name: child_message(child) for child in conn.children},
     }
+    for number, (section, auth) in enumerate(zip(sections, rounds, strict=True)):
+        remote: Message = {"auth": auth.value}
+        if number == 0:
+            _put(remote, "id", conn.remote_id)
+        if auth.is_eap:
+            _put(remote, "eap_id", conn.eap_id)
+        if conn.trust_remote_ca and auth.value in ("pubkey", "eap-tls"):
+            remote["cacerts"] = [remote_ca_pem]
+        msg[section] = remote
+    msg["children"] = {child.name: child_message(child) for child in conn.children}
     _put(msg, "pools", conn.pools or None)
     _put(msg, "proposals", conn.proposals)
     _put(msg, "fragmentation", conn.fragmentation)

@@ -25,7 +25,16 @@ from infra.lab.faults import (
     response_drop,
 )
 from infra.lab.ownership import OwnerRecord
-from infra.lab.topology import NAT_RULESET, Role, TopologyKind, TopologyPlan, plan
+from infra.lab.topology import (
+    NAT_RULESET,
+    NAT_TABLE,
+    IPAddress,
+    Role,
+    SecondNetwork,
+    TopologyKind,
+    TopologyPlan,
+    plan,
+)
 from infra.proc import CommandFailed, ProcessId, run, stop_popen
 
 _sequence = itertools.count(1)
@@ -115,6 +124,96 @@ class Lab:
         commands = [f"link set {name} down" for name in names]
         run(["ip", "-n", self.ns(role), "-batch", "-"], input_text="\n".join(commands) + "\n")
         return names
+
+    def _second_network(self) -> SecondNetwork:
+        second = self.plan.second_network
+        if second is None:
+            raise ValueError(f"the {self.plan.kind} topology has no second network")
+        return second
+
+    def move_client(self) -> SecondNetwork:
+        """Move the client to the second network: new address and router up, then the old
+        address gone (make before break, as a laptop whose LTE is up when Wi-Fi drops)."""
+        second = self._second_network()
+        self._router_up(second)
+        self._batch(
+            Role.CLIENT,
+            [
+                f"addr add {second.new} dev {second.client_ifname}",
+                f"addr del {second.old} dev {second.client_ifname}",
+                f"route replace default via {second.router_address}",
+            ],
+        )
+        return second
+
+    def move_client_out_of_nat(self) -> SecondNetwork:
+        """NAT topology: the client moves to the second network, which the NAT namespace
+        routes without translating (a network with public addresses behind the same
+        router): the NAT disappears from the client's path, and the gateway reaches
+        203.0.113.0/24 through the router's outside address."""
+        second = self._second_network()
+        nat = self.plan.nat_outside
+        if nat is None or second.router_role is not Role.NAT:
+            raise ValueError(f"the {self.plan.kind} topology has no NAT to leave")
+        self._router_up(second)
+        self.exec(
+            Role.NAT,
+            ["nft", "insert", "rule", "ip", NAT_TABLE, "postrouting", "ip", "saddr",
+             str(second.new.network), "accept"],
+        )  # fmt: skip
+        self._batch(Role.GATEWAY, [f"route add {second.new.network} via {nat}"])
+        self._batch(
+            Role.CLIENT,
+            [
+                f"addr add {second.new} dev {second.client_ifname}",
+                f"addr del {second.old} dev {second.client_ifname}",
+                f"route replace default via {second.router_address}",
+            ],
+        )
+        return second
+
+    def leave_network(self) -> SecondNetwork:
+        """Take the client's address away: no network at all until join_second_network()."""
+        second = self._second_network()
+        self._batch(Role.CLIENT, [f"addr del {second.old} dev {second.client_ifname}"])
+        return second
+
+    def join_second_network(self) -> SecondNetwork:
+        """After leave_network(): the client comes back on the second network."""
+        second = self._second_network()
+        self._router_up(second)
+        self._batch(
+            Role.CLIENT,
+            [
+                f"addr add {second.new} dev {second.client_ifname}",
+                f"route replace default via {second.router_address}",
+            ],
+        )
+        return second
+
+    def add_gateway_address(self) -> IPAddress:
+        """A second address on the gateway's outside link, served by the same charon: the
+        "other gateway" of a redirect, reachable from every topology's client (so the cells
+        see the redirect itself, not a second daemon)."""
+        outside = next(
+            end for link in self.plan.links for end in (link.a, link.b) if end.role is Role.GATEWAY
+        )
+        address = self.plan.gateway_second.ip
+        self._batch(Role.GATEWAY, [f"addr add {self.plan.gateway_second} dev {outside.ifname}"])
+        # Reached outside any tunnel, as the first gateway is: kernel-libipsec clients route
+        # all traffic into their TUN device (table 220) except an exclude route for the peer
+        # they know, and have no IKE socket bypass as XFRM has; without this rule a client
+        # following a redirect would send its IKE_SA_INIT into the old tunnel.
+        self._batch(
+            Role.CLIENT, [f"rule add to {address}/{address.max_prefixlen} lookup main pref 100"]
+        )
+        return address
+
+    def _router_up(self, second: SecondNetwork) -> None:
+        self._batch(second.router_role, [f"addr add {second.router} dev {second.router_ifname}"])
+
+    def _batch(self, role: Role, commands: list[str]) -> None:
+        run(["ip", "-n", self.ns(role), "-batch", "-"], input_text="\n".join(commands) + "\n")
 
     def drop_to_gateway(self, pattern: DropPattern) -> None:
         """Lose PATTERN's share of the datagrams the gateway receives (infra.lab.faults)."""

@@ -58,6 +58,29 @@ class Route:
 
 
 @dataclass(frozen=True)
+class SecondNetwork:
+    """Where the client moves to (MOBIKE, RFC 4555): a second network on the client's link.
+
+    A laptop leaving Wi-Fi for LTE, as the lab can make it: the client's link gets a new
+    address from another documentation range (203.0.113.0/24) and loses its old one, and
+    its traffic to the gateway now goes through a router on the upstream side of the link
+    (an address added to the gateway's interface, or to the NAT's inside one). The new
+    network is added at the move, not at bring-up, so every other test sees the plain plan.
+    """
+
+    client_ifname: str
+    old: IPInterface
+    new: IPInterface
+    router_role: Role
+    router_ifname: str
+    router: IPInterface
+
+    @property
+    def router_address(self) -> IPAddress:
+        return self.router.ip
+
+
+@dataclass(frozen=True)
 class TopologyPlan:
     """Everything needed to build a topology, and the addresses tests connect to."""
 
@@ -69,6 +92,11 @@ class TopologyPlan:
     gateway_outside6: IPAddress | None
     client_address: IPAddress
     nat_outside: IPAddress | None
+    second_network: SecondNetwork | None = None
+    """The network the client can move to (Lab.move_client)."""
+    gateway_second: IPInterface = field(default=ipaddress.ip_interface("192.0.2.10/24"))
+    """A second gateway address on the gateway's outside interface, added on demand
+    (Lab.add_gateway_address): where a redirect (RFC 5685) sends clients."""
     protected: tuple[IPInterface, ...] = field(
         default=(
             ipaddress.ip_interface("198.19.1.1/32"),
@@ -94,6 +122,21 @@ def _if(text: str) -> IPInterface:
     return ipaddress.ip_interface(text)
 
 
+SECOND_NETWORK_CLIENT = "203.0.113.2/24"
+SECOND_NETWORK_ROUTER = "203.0.113.1/24"
+
+
+def _second_network(old: str, router_role: Role, router_ifname: str) -> SecondNetwork:
+    return SecondNetwork(
+        client_ifname="wan0",
+        old=_if(old),
+        new=_if(SECOND_NETWORK_CLIENT),
+        router_role=router_role,
+        router_ifname=router_ifname,
+        router=_if(SECOND_NETWORK_ROUTER),
+    )
+
+
 def plan(kind: TopologyKind) -> TopologyPlan:
     """The address plan of KIND. The gateway's outside address is 192.0.2.1 everywhere."""
     if kind is TopologyKind.DIRECT:
@@ -111,6 +154,7 @@ def plan(kind: TopologyKind) -> TopologyPlan:
             gateway_outside6=None,
             client_address=ipaddress.ip_address("192.0.2.2"),
             nat_outside=None,
+            second_network=_second_network("192.0.2.2/24", Role.GATEWAY, "wan0"),
         )
     if kind is TopologyKind.DUAL_STACK:
         return TopologyPlan(
@@ -127,6 +171,7 @@ def plan(kind: TopologyKind) -> TopologyPlan:
             gateway_outside6=ipaddress.ip_address("2001:db8:1::1"),
             client_address=ipaddress.ip_address("192.0.2.2"),
             nat_outside=None,
+            second_network=_second_network("192.0.2.2/24", Role.GATEWAY, "wan0"),
         )
     return TopologyPlan(
         kind=kind,
@@ -146,9 +191,11 @@ def plan(kind: TopologyKind) -> TopologyPlan:
         gateway_outside6=None,
         client_address=ipaddress.ip_address("198.51.100.2"),
         nat_outside=ipaddress.ip_address("192.0.2.100"),
+        second_network=_second_network("198.51.100.2/24", Role.NAT, "in0"),
     )
 
 
+NAT_TABLE = "winterop_nat"
 NAT_RULESET = """table ip winterop_nat {
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;

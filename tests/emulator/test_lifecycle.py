@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from emulator.profiles import load_profile
 from emulator.sa.clock import WindowsClock
 from emulator.sa.lifecycle import Due, Lifecycle
@@ -58,3 +60,31 @@ def test_without_a_traffic_view_only_the_idle_timer_goes_off() -> None:
     life.idle_off()
     assert not life.is_due(Due.IDLE, 1e12)
     assert life.is_due(Due.CHILD_REKEY, life.child_created + 3526 / 600 + 1e-6)
+
+
+def test_an_outage_suspends_the_other_timers_for_the_outage_time() -> None:
+    """Reference 6: without a network the IKE SA lives outage_time_s (1800 s Windows time)."""
+    life = Lifecycle(OPTIONS, WindowsClock(600.0), behind_nat=False)
+    start = life.child_created
+    deadline = life.outage_began(start + 1.0)
+    assert deadline == pytest.approx(start + 1.0 + 1800 / 600)
+    assert life.in_outage and life.next_deadline() == deadline
+    assert life.due(deadline - 0.01) == []
+    longer = Lifecycle(replace(OPTIONS, outage_time_s=7200), WindowsClock(600.0), behind_nat=False)
+    longer.outage_began(longer.child_created)
+    late = longer.child_created + 3526 / 600 + 0.1  # the CHILD rekey would be due
+    assert longer.due(late) == [] and not longer.is_due(Due.CHILD_REKEY, late)
+    assert not life.is_due(Due.DPD, deadline - 0.01)
+    assert life.outage_began(start + 2.0) == deadline  # a second loss keeps the first deadline
+    assert life.due(deadline) == [Due.OUTAGE] and life.is_due(Due.OUTAGE, deadline)
+
+
+def test_the_network_back_restarts_liveness_checks_and_releases_due_rekeys() -> None:
+    life = Lifecycle(OPTIONS, WindowsClock(600.0), behind_nat=False)
+    start = life.child_created
+    life.outage_began(start)
+    back = start + 3526 / 600 + 0.5
+    life.outage_ended(back)
+    assert not life.in_outage and not life.is_due(Due.OUTAGE, back + 100)
+    assert Due.CHILD_REKEY in life.due(back)
+    assert not life.is_due(Due.DPD, back) and life.is_due(Due.DPD, back + 9 / 600 + 1e-6)

@@ -14,7 +14,7 @@ from pathlib import Path
 from reports.loader import load_result_set
 from reports.matrix import build_matrices
 from reports.recommend import recommendations
-from reports.schema import Outcome, Record
+from reports.schema import Outcome, Record, WindowsOutcome
 from reports.site import build_site
 from reports.views import CellView, make_view
 from tests.reports.conftest import CURRENT
@@ -61,6 +61,9 @@ def test_a_negative_test_backs_no_recommendation() -> None:
 
 def test_a_passing_negative_test_is_a_setting_to_avoid_not_a_failure() -> None:
     negative = _view("test_ip_fragments_dropped", ("fragmentation", "negative"))
+    # A Windows build's record: the reference's negative cells are the baseline, not advice.
+    cell = replace(negative.record.cell, client_kind="emulated", profile="win7")
+    negative = replace(negative, record=replace(negative.record, cell=cell))
     failed = replace(negative, record=replace(negative.record, outcome=Outcome.FAILED))
     (recommendation,) = recommendations([negative, failed])
     assert [a.view for a in recommendation.avoid_cells] == [negative]
@@ -81,3 +84,48 @@ def test_cell_page_shows_what_the_test_measured(tmp_path: Path) -> None:
     site = build_site([source], tmp_path / "site", decode_missing=False)
     pages = list((site.out / "cells").glob("*.html"))
     assert any("300 pings every 20 ms, 300 answered, 0 lost" in p.read_text() for p in pages)
+
+
+def test_mobike_and_extension_tests_are_columns_of_their_own() -> None:
+    moved = _view("test_mobike_address_change", ("mobike",))
+    rounds = _view("test_multiple_auth_rounds_required", ("extensions", "negative"))
+    feature = moved.record.cell.feature
+    assert moved.column == ("mobike address change", feature)
+    assert rounds.column == ("multiple auth rounds required", feature)
+
+
+def test_a_required_second_round_is_a_setting_to_avoid() -> None:
+    """The multiple-auth cell of a Windows build passes when the dial fails as documented:
+    its two rounds are listed as what to avoid, and recommended nowhere."""
+    conn = {
+        "win": {
+            "remote-1": {"auth": "pubkey"},
+            "remote-2": {"auth": "eap-mschapv2", "eap_id": "%any"},
+            "children": {"win": {}},
+        }
+    }
+    reference = _view(
+        "test_multiple_auth_rounds_required", ("extensions", "negative"), connections=conn
+    )
+    failed = WindowsOutcome(False, 13801, "ERROR_IPSEC_IKE_AUTH_FAIL", "", "", 0.05)
+    record = reference.record
+    windows = replace(
+        reference,
+        record=replace(record, cell=replace(record.cell, client_kind="emulated"), windows=failed),
+    )
+    (recommendation,) = recommendations([windows])
+    [avoid] = recommendation.avoid
+    assert avoid.setting == "remote-1.auth = pubkey; remote-2.auth = eap-mschapv2"
+    assert avoid.topic == "Authentication rounds" and "RFC 4739" in avoid.detail
+    assert "13801 ERROR_IPSEC_IKE_AUTH_FAIL" in avoid.detail
+    assert not any("remote-2" in line.setting for line in recommendation.lines)
+    # The reference connects with two rounds: the baseline, nothing to avoid.
+    (baseline,) = recommendations([reference])
+    assert baseline.avoid == []
+
+
+def test_mobike_cells_recommend_charon_s_default() -> None:
+    view = _view("test_mobike_address_change", ("mobike",))
+    (recommendation,) = recommendations([view])
+    [line] = [line for line in recommendation.lines if line.topic == "MOBIKE"]
+    assert line.setting == "mobike not set" and "charon default: yes" in line.detail
