@@ -9,11 +9,21 @@ the short ID (the default run, and every ID recorded before the version axis exi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from infra.auth_cases import AuthCase
 from infra.clients.protocol import ClientKind
 from infra.lab.topology import TopologyKind
+
+_GATEWAY_SUFFIX = re.compile(r"-sw\d+\.\d+\.\d+$")
+
+
+def without_gateway(cell_id: str) -> str:
+    """CELL_ID with its gateway-version part (``-sw6.0.1``) removed: the same cell on any
+    strongSwan release, for pairing releases (reports) and for ledger globs, which name
+    releases in their own field rather than in the ID."""
+    return _GATEWAY_SUFFIX.sub("", cell_id)
 
 
 @dataclass(frozen=True)

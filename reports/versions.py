@@ -9,18 +9,19 @@ page, where the reason (ledger entry, failure) is.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from infra.cell import without_gateway
 from reports.matrix import version_key
 from reports.views import CellView
-
-_SUFFIX = re.compile(r"-sw\d+\.\d+\.\d+\]$")
 
 
 def across_versions_key(nodeid: str) -> str:
     """NODEID with the gateway-version part of its cell ID removed."""
-    return _SUFFIX.sub("]", nodeid)
+    base, bracket, cell_id = nodeid.partition("[")
+    if not bracket or not cell_id.endswith("]"):
+        return nodeid
+    return f"{base}[{without_gateway(cell_id[:-1])}]"
 
 
 @dataclass

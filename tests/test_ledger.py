@@ -45,3 +45,13 @@ def test_gateways_limits_an_entry_to_those_releases(tmp_path: Path) -> None:
 def test_a_bad_gateways_value_names_the_entry(tmp_path: Path) -> None:
     with pytest.raises(LedgerError, match=r"entry 0\.gateways: a list of strongSwan versions"):
         load(_ledger(tmp_path, ENTRY + "  gateways: trixie\n"))
+
+
+def test_a_glob_ending_in_the_topology_matches_every_release(tmp_path: Path) -> None:
+    """The ID's -sw<version> part is not the glob's business: `gateways` names releases, so
+    `...-direct` must hold for the 6.1.0 cell as it does for the host's (the version matrix
+    once failed two cells a ledger entry named, for want of a trailing `*`)."""
+    [entry] = load(_ledger(tmp_path, ENTRY.replace("-direct*", "-direct")))
+    assert entry.matches(NODE.format(""), "5.9.8")
+    assert entry.matches(NODE.format("-sw6.1.0"), "6.1.0")
+    assert not entry.matches(NODE.format("-sw6.1.0").replace("-direct", "-nat"), "6.1.0")
