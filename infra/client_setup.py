@@ -43,6 +43,8 @@ class ClientSetup:
     """The user certificate imported for EAP-TLS (Import-PfxCertificate)."""
     machine_certificate: bool = True
     """Whether case A imports the lab machine certificate into LocalMachine\\My."""
+    split_tunneling: bool = False
+    """Add-VpnConnection -SplitTunneling (without it the profile is a full tunnel)."""
 
 
 CLIENT_SETUP: dict[str, ClientSetup] = {

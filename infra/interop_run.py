@@ -162,6 +162,7 @@ class InteropRun:
                 self.server_address,
                 self.cell.auth,
                 encryption_level=self.setup.encryption_level,
+                split_tunneling=self.setup.split_tunneling,
             )
         )
 
@@ -235,6 +236,7 @@ class InteropRun:
             (self.key_table, "ikev2_decryption_table"),
             (self.esp_table, ESP_TABLE),
             (self.lab.workdir / "gateway" / "charon.log", "gateway.log"),
+            (self.lab.workdir / "dnsmasq" / "dnsmasq.log", "dnsmasq.log"),
         ):
             if source.exists():
                 shutil.copyfile(source, evidence / name)

@@ -12,6 +12,7 @@ from typing import Any
 from infra.charon.daemon import CharonDaemon, decode
 from infra.charon.events import EventRecorder
 from infra.gateway.builds import BuildStatus
+from infra.gateway.dhcp_server import DhcpServer
 from infra.gateway.releases import check_spec
 from infra.gateway.spec import GatewaySpec
 from infra.gateway.vici_messages import gateway_messages
@@ -55,6 +56,13 @@ class Gateway:
         )
         check_spec(spec, self.daemon.build.release)
         self.events = EventRecorder(self.daemon)
+        pool = spec.dhcp_pool()
+        self.dhcp: DhcpServer | None = (
+            DhcpServer(lab, routes=spec.dhcp_routes, pool=pool)
+            if spec.dhcp_routes and pool is not None
+            else None
+        )
+        """The LAN's DHCP server for Windows' DHCPINFORM, when the spec has dhcp_routes."""
 
     @property
     def identity(self) -> str:
@@ -79,6 +87,8 @@ class Gateway:
             self.daemon.wait_ready()
             self.events.start()
             self._load()
+            if self.dhcp is not None:
+                self.dhcp.start()  # after charon: dnsmasq listens on its ipsec0
         except BaseException:
             self.stop()
             raise
@@ -118,5 +128,7 @@ class Gateway:
         return dict(decode(self.daemon.session.redirect({"ike": ike, "gateway": gateway})))
 
     def stop(self) -> None:
+        if self.dhcp is not None:
+            self.dhcp.stop()
         self.events.stop()
         self.daemon.stop()

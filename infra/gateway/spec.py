@@ -126,11 +126,24 @@ class GatewaySpec:
     retransmit_tries: int | None = None
     """strongswan.conf charon.retransmit_tries (with a 1 s first timeout); None: charon's 5
     tries over about 165 s, too long to watch a vanished client being given up on."""
+    dhcp_routes: tuple[str, ...] = ()
+    """IPv4 routes the LAN's DHCP server (dnsmasq, infra.gateway.dhcp_server) hands out in
+    option 249 to Windows' DHCPINFORM; empty: no DHCP server on the LAN."""
     source: str = ""
     """Where the configuration comes from (a documentation URL for documented presets)."""
 
     def __post_init__(self) -> None:
         _validate(self)
+
+    def dhcp_pool(self) -> str | None:
+        """The IPv4 pool the DHCP server's subnet covers (where DHCPINFORMs come from)."""
+        for pool in self.pools:
+            try:
+                if ipaddress.ip_network(pool.addrs, strict=False).version == 4:
+                    return pool.addrs
+            except ValueError:
+                return None
+        return None
 
     def connection(self, name: str) -> ConnectionSpec:
         for conn in self.connections:
@@ -204,6 +217,12 @@ def _validate(spec: GatewaySpec) -> None:
         raise SpecError(f"filler_cas: {spec.filler_cas} is outside 0..64 (the lab has 64)")
     if spec.retransmit_tries is not None and not 0 <= spec.retransmit_tries <= 20:
         raise SpecError(f"retransmit_tries: {spec.retransmit_tries} is outside 0..20")
+    for i, route in enumerate(spec.dhcp_routes):
+        _check_network(f"dhcp_routes[{i}]", route)
+        if ipaddress.ip_network(route, strict=False).version != 4:
+            raise SpecError(f"dhcp_routes[{i}]: {route!r}: option 249 carries IPv4 routes only")
+    if spec.dhcp_routes and spec.dhcp_pool() is None:
+        raise SpecError("dhcp_routes: the DHCP server needs an IPv4 virtual IP pool to serve")
     pool_names = set()
     for i, pool in enumerate(spec.pools):
         _check_name(f"pools[{i}].name", pool.name)
