@@ -9,6 +9,7 @@ reports outcomes as Windows does: connected, or a RAS / IPsec error number with 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import ipaddress
 import subprocess
 import time
@@ -22,6 +23,7 @@ from emulator.machine.dial_setup import DEFAULT_COMPUTER_NAME, dial_config
 from emulator.machine.ipsec_policy import CustomPolicy, custom_policy
 from emulator.machine.registry import Registry, UnknownRegistryValue
 from emulator.machine.stores import MachineStores, PrivateKey
+from emulator.net.dhcp_inform import InformPlan
 from emulator.profiles import Profile, load_profile
 from emulator.sa.errors import ConnectError
 from emulator.sa.names import proposal_name
@@ -215,6 +217,7 @@ class EmulatedClient:
                 self.log,
                 split_tunneling=profile.split_tunneling,
                 routes=tuple(self.vpn_routes.get(name, ())),
+                dhcp=self._inform_plan(),
             )
         except ConnectError as exc:
             return self._failed(exc.code, exc.reason, start)
@@ -233,6 +236,21 @@ class EmulatedClient:
         )
         self.log.line("IKE", f"connected in {seconds:.3f} s: {detail}")
         return ConnectOutcome(True, None, detail, seconds)
+
+    def _inform_plan(self) -> InformPlan | None:
+        """The profile's DHCPINFORM (reference 8), its waits scaled like every Windows timer;
+        the hardware address is derived from the computer name, stable across dials."""
+        options = self.build.options
+        if not options.dhcp_inform:
+            return None
+        digest = hashlib.sha256(self.computer_name.encode()).digest()
+        return InformPlan(
+            vendor_class=options.dhcp_vendor_class,
+            host_name=self.computer_name,
+            hardware=bytes([0x02]) + digest[:5],  # locally administered, unicast
+            parameters=options.dhcp_parameter_list,
+            timeouts=tuple(t / self.time_scale for t in options.dhcp_inform_timeouts_s),
+        )
 
     def _failed(self, code: int, reason: str, start: float) -> ConnectOutcome:
         error = windows_error(code)
@@ -276,6 +294,7 @@ class EmulatedClient:
             connected=True,
             virtual_ips=config.addresses,
             dns_servers=tuple(str(a) for a in (*config.dns4, *config.dns6)),
+            routes=connection.tun.installed_routes(),
         )
 
     def reach(self, address: str, *, timeout: float = 2.0) -> bool:

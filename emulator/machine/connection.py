@@ -10,11 +10,14 @@ The sockets and the VPN interface are created in one visit to the client namespa
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import socket
 import threading
 
 from emulator.log import ClientLog
 from emulator.net.dataplane import DataPlane
+from emulator.net.dhcp_inform import DhcpInform, InformPlan, open_socket
 from emulator.net.esp import EspSa
 from emulator.net.transport import IPAddress, Transport
 from emulator.net.tun import TunDevice, TunError
@@ -29,12 +32,17 @@ from infra.lab.netns import NamespaceThread
 TUN_NAME = "wovpn0"
 
 
-def _endpoints(server: IPAddress) -> tuple[Transport, TunDevice]:
-    """The IKE sockets and the VPN interface, made in the calling thread's namespace."""
+def _endpoints(server: IPAddress, dhcp: bool) -> tuple[Transport, TunDevice, socket.socket | None]:
+    """The IKE sockets, the VPN interface and (DHCP) its DHCP client socket, made in the
+    calling thread's namespace."""
     transport = Transport.create(server)
+    tun: TunDevice | None = None
     try:
-        return transport, TunDevice.create(TUN_NAME)
+        tun = TunDevice.create(TUN_NAME)
+        return transport, tun, open_socket(TUN_NAME) if dhcp else None
     except BaseException:
+        if tun is not None:
+            tun.close()
         transport.close()
         raise
 
@@ -53,6 +61,7 @@ class Connection:
         *,
         split_tunneling: bool,
         routes: tuple[IPNetwork, ...] = (),
+        dhcp: InformPlan | None = None,
     ) -> None:
         self.name = name
         self.server = server
@@ -60,10 +69,16 @@ class Connection:
         self.split_tunneling = split_tunneling
         self.routes = routes
         """The profile's Add-VpnConnectionRoute prefixes: installed with the interface."""
+        self.dhcp_plan = dhcp
+        """Windows' DHCPINFORM after connecting (the profile's dhcp_inform), or None."""
+        wants_dhcp = dhcp is not None
         if netns is None:
-            self.transport, self.tun = _endpoints(server)
+            self.transport, self.tun, self._dhcp_socket = _endpoints(server, wants_dhcp)
         else:
-            self.transport, self.tun = netns.call(lambda: _endpoints(server))
+            self.transport, self.tun, self._dhcp_socket = netns.call(
+                lambda: _endpoints(server, wants_dhcp)
+            )
+        self.dhcp: DhcpInform | None = None
         self.session = IkeSession(
             self.transport,
             config,
@@ -124,6 +139,22 @@ class Connection:
             f"{TUN_NAME}: virtual IP {', '.join(config.addresses)}; routes: "
             + ("; ".join(routes) or "none"),
         )
+        self._start_dhcp(config.ipv4)
+
+    def _start_dhcp(self, ipv4: ipaddress.IPv4Address | None) -> None:
+        """DHCPINFORM from the virtual IPv4 address (none without one: nothing to inform)."""
+        sock, self._dhcp_socket = self._dhcp_socket, None
+        if sock is None or self.dhcp_plan is None:
+            return
+        if ipv4 is None:
+            sock.close()
+            return
+        dhcp = DhcpInform(
+            sock, self.dhcp_plan, ciaddr=ipv4, install=self.tun.add_routes, log=self.log
+        )
+        with self._lock:
+            self.dhcp = dhcp
+        dhcp.start()
 
     # --- IKE thread: rekeys -----------------------------------------------------------
 
@@ -167,6 +198,13 @@ class Connection:
     def _close_dataplane(self) -> None:
         with self._lock:
             dataplane, self.dataplane = self.dataplane, None
+            dhcp, self.dhcp = self.dhcp, None
+            sock, self._dhcp_socket = self._dhcp_socket, None
+        if dhcp is not None:
+            dhcp.close()
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
         if dataplane is not None:
             dataplane.close()
         self.tun.close()

@@ -28,6 +28,7 @@ import ipaddress
 import os
 import socket
 import struct
+import threading
 
 from emulator.net.rtnl import Rtnl
 from infra.lab.netns import run_in_namespace
@@ -66,6 +67,9 @@ class TunDevice:
         self._host_route: tuple[ipaddress.IPv4Network, int] | None = None
         self._host_via: tuple[int, IPAddress | None] | None = None
         self._closed = False
+        self._lock = threading.Lock()
+        """One netlink conversation at a time: the IKE thread (reroute) and the DHCP thread
+        (option 249 routes) share the socket."""
 
     @classmethod
     def create(cls, ifname: str) -> TunDevice:
@@ -99,6 +103,17 @@ class TunDevice:
         halves of 0.0.0.0/0 plus a host route to the server outside (full tunnel); never an
         IPv6 route (reference 8). EXTRA (Add-VpnConnectionRoute) go to the device, from the
         virtual IP of their family; one without such an address is skipped and noted."""
+        with self._lock:
+            return self._configure(server, ipv4, ipv6, split_tunneling, extra)
+
+    def _configure(
+        self,
+        server: IPAddress,
+        ipv4: ipaddress.IPv4Address | None,
+        ipv6: ipaddress.IPv6Address | None,
+        split_tunneling: bool,
+        extra: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...],
+    ) -> tuple[str, ...]:
         rtnl, ifindex, ifname = self._rtnl, self.ifindex, self.ifname
         routes: list[str] = []
         try:
@@ -136,10 +151,43 @@ class TunDevice:
         self.routes = tuple(routes)
         return self.routes
 
+    def add_routes(
+        self, prefixes: tuple[ipaddress.IPv4Network, ...], source: ipaddress.IPv4Address
+    ) -> list[str]:
+        """Routes onto this device (DHCP option 249); one the kernel refuses (a duplicate of
+        a route it already has, say) is noted, not fatal. Returns what was done, as text."""
+        done: list[str] = []
+        with self._lock:
+            if self._closed:
+                return done
+            for prefix in prefixes:
+                try:
+                    self._rtnl.add_route(prefix, self.ifindex, source=source)
+                    done.append(f"{prefix} dev {self.ifname} src {source}")
+                except OSError as exc:
+                    done.append(f"{prefix} not added ({exc.strerror or exc})")
+        return done
+
+    def installed_routes(self) -> tuple[str, ...]:
+        """The main table's routes through this device, read back from the kernel (what
+        Get-NetRoute -InterfaceAlias lists on Windows), IPv4 then IPv6."""
+        with self._lock:
+            if self._closed:
+                return ()
+            entries = [
+                *self._rtnl.main_routes(socket.AF_INET),
+                *self._rtnl.main_routes(socket.AF_INET6),
+            ]
+        return tuple(str(e.destination) for e in entries if e.ifindex == self.ifindex)
+
     def reroute_server(self, server: IPAddress) -> str | None:
         """Point the full tunnel's host route to SERVER at the best route outside the VPN
         interface (the longest prefix of the main table that holds SERVER); returns it as
         text, or None when there is none (no network) or no host route is kept."""
+        with self._lock:
+            return self._reroute_server(server)
+
+    def _reroute_server(self, server: IPAddress) -> str | None:
         if self._host_route is None or server.version != 4 or self._closed:
             return None
         host, _ = self._host_route
@@ -164,9 +212,13 @@ class TunDevice:
 
     def close(self) -> None:
         """Remove the host route, close the device (taking its addresses and routes)."""
-        if self._closed:
-            return
-        self._closed = True
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._close()
+
+    def _close(self) -> None:
         if self._host_route is not None:
             with contextlib.suppress(OSError):  # the namespace (or route) may be gone already
                 self._rtnl.delete_route(*self._host_route)

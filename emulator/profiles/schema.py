@@ -198,6 +198,16 @@ class ProfileOptions:
     vpn_route_refused_prefixes: tuple[str, ...] = field(
         metadata=_m("8", "prefixes Add-VpnConnectionRoute refuses")
     )
+    dhcp_inform: bool = field(
+        metadata=_m("8", "send DHCPINFORM through the tunnel and install option 249 routes")
+    )
+    dhcp_vendor_class: str = field(metadata=_m("8", "the DHCPINFORM's vendor class (option 60)"))
+    dhcp_parameter_list: tuple[int, ...] = field(
+        metadata=_m("8", "the DHCPINFORM's parameter request list (option 55)")
+    )
+    dhcp_inform_timeouts_s: tuple[float, ...] = field(
+        metadata=_m("8", "wait after each DHCPINFORM for the DHCPACK; one entry per attempt")
+    )
     # --- liveness ---
     dpd_intervals_s: tuple[float, ...] = field(
         metadata=_m("7", "gaps between the client's empty INFORMATIONAL requests; the last repeats")
