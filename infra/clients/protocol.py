@@ -105,6 +105,9 @@ class ClientState:
     connected: bool
     virtual_ips: tuple[str, ...] = ()
     dns_servers: tuple[str, ...] = ()
+    routes: tuple[str, ...] | None = None
+    """The prefixes routed through the VPN interface (Get-NetRoute -InterfaceAlias), read
+    back from the client's routing table; None where the client kind cannot tell."""
     ended_with: WindowsError | None = None
     """The Windows error an established connection ended with (lost gateway, network
     outage), as the RAS event log reports it; None while connected, after a hang-up, or

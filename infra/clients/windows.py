@@ -381,7 +381,19 @@ class WindowsVmClient:
             if isinstance(a, dict) and not str(a.get("ip_address", "")).startswith(_LINK_LOCAL)
         )
         servers = tuple(str(d["address"]) for d in dns if isinstance(d, dict))
-        return ClientState(connected=connected, virtual_ips=ips, dns_servers=servers)
+        routes = data.get("routes") or []
+        assert isinstance(routes, list)
+        prefixes = tuple(
+            str(r["destination_prefix"])
+            for r in routes
+            if isinstance(r, dict) and r.get("destination_prefix")
+        )
+        return ClientState(
+            connected=connected,
+            virtual_ips=ips,
+            dns_servers=servers,
+            routes=prefixes if connected else None,
+        )
 
     def reach(self, address: str, *, timeout: float = 2.0) -> bool:
         count = max(1, min(10, int(timeout)))

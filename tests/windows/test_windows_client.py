@@ -117,7 +117,7 @@ def test_machine_certificate_case_end_to_end(pki: dict[str, PkiMaterial], tmp_pa
     assert outcome.seconds == pytest.approx(2.481)
     assert outcome.detail.startswith("rasdial-session: Command completed successfully.")
     assert outcome.detail.endswith("profile status: Connected")
-    assert state == ClientState(True, ("198.18.10.1",), ("198.18.0.53",))
+    assert state == ClientState(True, ("198.18.10.1",), ("198.18.0.53",), routes=())
     assert reachable is True
     assert transport.closed == 1
     assert [p.name for p in files] == ["windows-logs.json", "client.log"]
