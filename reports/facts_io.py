@@ -104,6 +104,9 @@ def _esp(e: dict[str, Any]) -> EspPacket:
         inner_dst=str(e.get("inner_dst", "")),
         inner_protocol=str(e.get("inner_protocol", "")),
         inner_detail=str(e.get("inner_detail", "")),
+        dhcp_type=int(e.get("dhcp_type", 0)),
+        dhcp_vendor_class=str(e.get("dhcp_vendor_class", "")),
+        dhcp_routes=tuple(str(r) for r in e.get("dhcp_routes", ())),
     )
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import pyshark
 from pyshark.tshark.tshark import get_tshark_version
 
+from infra.capture.dhcp_routes import describe_classless_routes
 from infra.capture.facts import (
     CaptureFacts,
     ConfigPayload,
@@ -310,8 +311,9 @@ def _esp_packet(frame: _Frame) -> EspPacket:
     )
     try:
         detail = _inner_detail(frame, protocol)
+        dhcp = _dhcp_options(frame) if protocol == "dhcp" else {}
     except _UNEXPECTED_TREE:
-        detail = ""
+        detail, dhcp = "", {}
     return EspPacket(
         frame=frame.number,
         time=frame.time,
@@ -323,6 +325,13 @@ def _esp_packet(frame: _Frame) -> EspPacket:
         inner_dst=str(_text(inner, f"{prefix}.dst") or "") if decrypted else "",
         inner_protocol=protocol,
         inner_detail=detail,
+        dhcp_type=int(_text(dhcp.get(53, {}), "dhcp.option.dhcp") or 0),
+        dhcp_vendor_class=str(_text(dhcp.get(60, {}), "dhcp.option.vendor_class_id") or ""),
+        dhcp_routes=(
+            describe_classless_routes(str(_text(dhcp[249], "dhcp.option.value") or ""))
+            if 249 in dhcp
+            else ()
+        ),
     )
 
 
@@ -331,9 +340,20 @@ def _inner_detail(frame: _Frame, protocol: str) -> str:
     if protocol in ("icmp", "icmpv6"):
         return f"type {_text(layer, f'{protocol}.type') or '?'}"
     if protocol == "dhcp":
-        kind = _text(_dict(layer.get("dhcp.option.type_tree")), "dhcp.option.dhcp")
+        kind = _text(_dhcp_options(frame).get(53, {}), "dhcp.option.dhcp")
         return f"message type {kind or '?'}"
     return ""
+
+
+def _dhcp_options(frame: _Frame) -> dict[int, Tree]:
+    """The DHCP options by code: tshark lists the codes in `dhcp.option.type` and repeats
+    `dhcp.option.type_tree` once per option in the same order (pyshark makes both lists).
+    Option 249's value is only hex in its tree (tshark does not dissect it)."""
+    layer = frame.layers.get("dhcp", {})
+    codes = _as_list(layer.get("dhcp.option.type"))
+    trees = _as_list(layer.get("dhcp.option.type_tree"))
+    pairs = zip(codes, trees, strict=True)  # misaligned: ValueError, no DHCP facts
+    return {int(code): tree for code, tree in pairs if isinstance(tree, dict)}
 
 
 # What a tree in an unexpected shape raises in the accessors below.

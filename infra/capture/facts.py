@@ -290,6 +290,14 @@ class EspPacket:
     inner_dst: str = ""
     inner_protocol: str = ""
     inner_detail: str = ""
+    dhcp_type: int = 0
+    """The inner DHCP message's type (option 53: 8 DHCPINFORM, 5 DHCPACK); 0: not DHCP."""
+    dhcp_vendor_class: str = ""
+    """Its vendor class identifier (option 60)."""
+    dhcp_routes: tuple[str, ...] = ()
+    """Its option 249 (Microsoft classless static routes) as "prefix via router", decoded
+    here from the option's bytes (tshark shows them as hex only); "malformed: ..." when the
+    bytes are not RFC 3442 routes."""
 
     def summary(self) -> str:
         if not self.decrypted:
