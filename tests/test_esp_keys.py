@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from infra.capture.decode import decode_capture
+from infra.capture.dhcp_routes import describe_classless_routes
 from infra.capture.esp_keys import parse_child_sas, write_esp_table
 
 CAPTURES = Path(__file__).parent / "data" / "captures"
@@ -74,3 +75,43 @@ def test_tshark_decrypts_the_ping_through_the_tunnel(tmp_path: Path) -> None:
     without = decode_capture(CAPTURES / "nat-esp-cbc.pcap", None)
     assert [e.decrypted for e in without.esp] == [False, False]
     assert "not decrypted" in without.esp[0].summary()
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed")
+def test_dhcp_inside_esp_has_its_type_vendor_class_and_option_249(tmp_path: Path) -> None:
+    """A split-tunnel emulated win11 dial against dnsmasq (suites/test_dhcp_routes.py): the
+    DHCPINFORM to the broadcast address and dnsmasq's DHCPACK with option 249, decrypted."""
+    esp_table = tmp_path / "esp_sa"
+    write_esp_table(CAPTURES / "direct-dhcp-249.gateway.log", esp_table)
+    facts = decode_capture(
+        CAPTURES / "direct-dhcp-249.pcap",
+        CAPTURES / "direct-dhcp-249.ikev2_decryption_table",
+        esp_table,
+    )
+    dhcp = [e for e in facts.esp if e.inner_protocol == "dhcp"]
+    assert [(e.dhcp_type, e.inner_src, e.inner_dst) for e in dhcp] == [
+        (8, "198.19.3.1", "255.255.255.255"),
+        (5, "198.19.1.1", "198.19.3.1"),
+    ]
+    inform, ack = dhcp
+    assert inform.dhcp_vendor_class == "MSFT 5.0" and inform.dhcp_routes == ()
+    assert ack.dhcp_routes == ("198.19.1.0/24 via 0.0.0.0",)
+    assert inform.inner_detail == "message type 8"
+
+
+@pytest.mark.parametrize(
+    ("hex_text", "routes"),
+    [
+        ("18:c6:13:01:00:00:00:00", ("198.19.1.0/24 via 0.0.0.0",)),
+        (
+            "01:00:00:00:00:00:01:80:00:00:00:00",
+            ("0.0.0.0/1 via 0.0.0.0", "128.0.0.0/1 via 0.0.0.0"),
+        ),
+        ("00:0a:00:00:01", ("0.0.0.0/0 via 10.0.0.1",)),
+        ("21:c6:13:01:00:00", ("malformed: route at byte 0 (/33) in 6 bytes",)),
+        ("18:c6:13", ("malformed: route at byte 0 (/24) in 3 bytes",)),
+        ("zz", ("malformed: not hex ('zz')",)),
+    ],
+)
+def test_the_verdict_side_reads_option_249_itself(hex_text: str, routes: tuple[str, ...]) -> None:
+    assert describe_classless_routes(hex_text) == routes

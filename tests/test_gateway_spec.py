@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from infra.auth_cases import AuthCase
+from infra.gateway.dhcp_server import dnsmasq_args
 from infra.gateway.presets import docs_recommended, strongswan_defaults
 from infra.gateway.spec import (
     ChildSpec,
@@ -90,6 +93,26 @@ def conn(**kw: object) -> ConnectionSpec:
         (
             {"connections": (conn(second_remote_auth="eap-mschapv2"),), "eap_secrets": SECRET},
             r"connections\[0\]\.second_remote_auth: 'eap-mschapv2' is not a RemoteAuth",
+        ),
+        (
+            {"connections": (conn(),), "dhcp_routes": ("198.19.1.0/24",)},
+            r"dhcp_routes: the DHCP server needs an IPv4 virtual IP pool",
+        ),
+        (
+            {
+                "connections": (conn(),),
+                "pools": (PoolSpec("p", "198.19.3.0/24"),),
+                "dhcp_routes": ("2001:db8::/32",),
+            },
+            r"dhcp_routes\[0\]: '2001:db8::/32': option 249 carries IPv4 routes only",
+        ),
+        (
+            {
+                "connections": (conn(),),
+                "pools": (PoolSpec("p", "198.19.3.0/24"),),
+                "dhcp_routes": ("198.19.1.0/33",),
+            },
+            r"dhcp_routes\[0\]: '198.19.1.0/33' is not an IP network",
         ),
     ],
 )
@@ -194,3 +217,20 @@ def test_the_report_summary_keeps_both_rounds_without_certificates() -> None:
     assert summary["remote-1"] == {"auth": "pubkey", "cacerts": [CLIENT_CA]}
     assert summary["remote-2"] == {"auth": "eap-mschapv2", "eap_id": "%any"}
     assert "remote" not in summary
+
+
+def test_dnsmasq_runs_the_documented_configuration(tmp_path: Path) -> None:
+    """[SW-WC]'s dnsmasq lines (vendor-class tag, option 249 to the tag, router 0.0.0.0),
+    DHCP only, on charon's ipsec0, every file in the lab's directory."""
+    args = dnsmasq_args(
+        routes=("198.19.1.0/24", "10.0.0.0/8"),
+        pool="198.19.3.0/26",
+        workdir=tmp_path,
+        log=tmp_path / "dnsmasq.log",
+    )
+    assert "--dhcp-vendorclass=set:msipsec,MSFT 5.0" in args
+    assert "--dhcp-option=tag:msipsec,249,198.19.1.0/24,0.0.0.0,10.0.0.0/8,0.0.0.0" in args
+    assert "--port=0" in args and "--interface=ipsec0" in args
+    assert "--dhcp-range=198.19.3.0,static,255.255.255.192" in args
+    paths = [a.split("=", 1)[1] for a in args if a.startswith(("--dhcp-leasefile", "--pid-file"))]
+    assert len(paths) == 2 and all(p.startswith(str(tmp_path)) for p in paths)
