@@ -101,6 +101,7 @@ def _for_build(kind: str, profile: str, views: list[CellView]) -> Recommendation
     lines += _group(passing, "Topology", lambda v: [(v.record.cell.topology, _nat(v))])
     lines += _group(passing, "charon plugin", _plugins)
     lines += _group([v for v in passing if "mobike" in v.record.test.markers], "MOBIKE", _mobike)
+    lines += _group(passing, "DHCP routes (option 249)", _dhcp)
     # The reference client is the baseline: in a negative test it shows the standard
     # behaviour (it connects, it accepts the rekey), which is nothing to avoid.
     documented_failures = [
@@ -198,6 +199,23 @@ def _mobike(view: CellView) -> list[Setting]:
     if values:
         return [(f"mobike = {', '.join(values)}", follows)]
     return [("mobike not set", f"charon default: yes; {follows}")]
+
+
+def _dhcp(view: CellView) -> list[Setting]:
+    """The LAN's dnsmasq lines and the selectors the broadcast DHCPINFORM passed through."""
+    dnsmasq = view.record.gateway.spec.get("dnsmasq") or []
+    if not dnsmasq:
+        return []
+    local_ts = sorted(
+        {
+            str(ts)
+            for conn in _connections(view)
+            for child in conn.get("children", {}).values()
+            if isinstance(child, dict)
+            for ts in child.get("local_ts", [])
+        }
+    )
+    return [("dnsmasq: " + "; ".join(dnsmasq), "children local_ts = " + ",".join(local_ts))]
 
 
 def _chosen(which: str) -> Callable[[CellView], list[Setting]]:

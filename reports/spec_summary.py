@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.gateway.dhcp_server import documented_config
 from infra.gateway.spec import GatewaySpec
 from infra.gateway.vici_messages import connection_message, pool_message
 
@@ -41,6 +42,7 @@ def summarize(spec: GatewaySpec) -> dict[str, Any]:
         "eap_secrets": len(spec.eap_secrets),
         "charon": charon,
         "filler_cas": spec.filler_cas,
+        "dnsmasq": documented_config(spec.dhcp_routes) if spec.dhcp_routes else [],
     }
 
 

@@ -29,6 +29,10 @@ def render(summary: dict[str, Any], *, comments: tuple[str, ...] = ()) -> str:
         lines.append(
             "# strongswan.conf: " + ", ".join(f"charon.{k} = {v}" for k, v in charon.items())
         )
+    dnsmasq = summary.get("dnsmasq") or []
+    if dnsmasq:
+        lines.append("# dnsmasq.conf on the LAN (answers Windows' DHCPINFORM with option 249):")
+        lines += [f"#   {line}" for line in dnsmasq]
     return "\n".join(lines) + "\n"
 
 

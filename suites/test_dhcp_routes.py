@@ -185,6 +185,7 @@ def test_option_249_routes_the_lan(
 
 
 @pytest.mark.routing
+@pytest.mark.negative
 @pytest.mark.parametrize("cell", _cells(WITHOUT_BROADCAST))
 def test_no_dhcp_routes_without_the_broadcast_selector(
     interop: StartInterop, lab_credentials: LabCredentials, measure: Measure, cell: Cell

@@ -43,6 +43,12 @@ class DhcpServerError(LabError):
     """dnsmasq did not start or died; the message quotes its log."""
 
 
+def documented_config(routes: tuple[str, ...]) -> list[str]:
+    """The dnsmasq.conf lines [SW-WC] shows for ROUTES (what the report recommends)."""
+    option = ",".join(f"{route},0.0.0.0" for route in routes)
+    return [f"dhcp-vendorclass=set:{TAG},{VENDOR_CLASS}", f"dhcp-option=tag:{TAG},249,{option}"]
+
+
 def dnsmasq_args(*, routes: tuple[str, ...], pool: str, workdir: Path, log: Path) -> list[str]:
     """dnsmasq's command line: DHCP only (no DNS), the docs' vendor-class tag, ROUTES as
     option 249 (router 0.0.0.0: Windows ignores it), on ipsec0 only."""
@@ -52,7 +58,6 @@ def dnsmasq_args(*, routes: tuple[str, ...], pool: str, workdir: Path, log: Path
     for route in routes:
         if ipaddress.ip_network(route).version != 4:
             raise ValueError(f"option 249 carries IPv4 routes, not {route}")
-    option = ",".join(f"{route},0.0.0.0" for route in routes)
     return [
         DNSMASQ,
         "--keep-in-foreground",
@@ -62,8 +67,7 @@ def dnsmasq_args(*, routes: tuple[str, ...], pool: str, workdir: Path, log: Path
         f"--interface={LIBIPSEC_DEVICE}",
         "--bind-dynamic",
         f"--dhcp-range={network.network_address},static,{network.netmask}",
-        f"--dhcp-vendorclass=set:{TAG},{VENDOR_CLASS}",
-        f"--dhcp-option=tag:{TAG},249,{option}",
+        *(f"--{line}" for line in documented_config(routes)),
         "--log-dhcp",
         f"--log-facility={log}",
         f"--dhcp-leasefile={workdir / 'dnsmasq.leases'}",

@@ -129,3 +129,25 @@ def test_mobike_cells_recommend_charon_s_default() -> None:
     (recommendation,) = recommendations([view])
     [line] = [line for line in recommendation.lines if line.topic == "MOBIKE"]
     assert line.setting == "mobike not set" and "charon default: yes" in line.detail
+
+
+def test_dhcp_cells_recommend_the_documented_dnsmasq_and_the_broadcast_selector() -> None:
+    spec = {
+        "connections": {
+            "rw": {"children": {"rw": {"local_ts": ["198.19.1.0/24", "255.255.255.255/32"]}}}
+        },
+        "dnsmasq": [
+            "dhcp-vendorclass=set:msipsec,MSFT 5.0",
+            "dhcp-option=tag:msipsec,249,198.19.1.0/24,0.0.0.0",
+        ],
+    }
+    view = _view("test_option_249_routes_the_lan", ("routing",), **spec)
+    (recommendation,) = recommendations([view])
+    [line] = [line for line in recommendation.lines if line.topic == "DHCP routes (option 249)"]
+    assert line.setting == (
+        "dnsmasq: dhcp-vendorclass=set:msipsec,MSFT 5.0; "
+        "dhcp-option=tag:msipsec,249,198.19.1.0/24,0.0.0.0"
+    )
+    assert line.detail == "children local_ts = 198.19.1.0/24,255.255.255.255/32"
+    (snippet,) = recommendation.snippets
+    assert "#   dhcp-option=tag:msipsec,249,198.19.1.0/24,0.0.0.0" in snippet.text
